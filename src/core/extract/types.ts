@@ -1,0 +1,65 @@
+/** The shapes extraction works with. The inventory format is public (DESIGN.md "Inventory"). */
+
+export type EntryKind = 'env-file' | 'compose' | 'config-file' | 'hardcoded';
+export type Classification = 'credential' | 'credential-reference' | 'setting';
+
+export interface SourceRef {
+  /** Relative to the project root, with forward slashes. */
+  file: string;
+  /** 1-based. */
+  line: number;
+}
+
+/** What a parser found, before classification. The value is plaintext and must never be printed. */
+export interface RawEntry {
+  name: string;
+  kind: EntryKind;
+  source: SourceRef;
+  /** null: declared without a value (compose pass-through `- NAME`, YAML null, failed interpolation). */
+  value: string | null;
+  /** Why the parser picked this up, fed into the classifier's reasons (e.g. "fallback for process.env.PORT"). */
+  hints?: string[];
+}
+
+export interface Problem {
+  file: string;
+  line: number;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+/** Result of one parser over one file. */
+export interface ParseResult {
+  entries: RawEntry[];
+  problems: Problem[];
+}
+
+export interface ClassificationResult {
+  classification: Classification;
+  reasons: string[];
+}
+
+export interface InventoryEntry {
+  name: string;
+  kind: EntryKind;
+  source: SourceRef;
+  classification: Classification;
+  /** Settings and credential references only. */
+  value?: string | null;
+  /** Credentials only: at most the first 4 characters and the length. */
+  redacted?: string;
+  fingerprint: string | null;
+  reasons: string[];
+}
+
+export interface ServiceInventory {
+  service: string;
+  entries: InventoryEntry[];
+  summary: { variables: number; configFiles: number; credentials: number };
+}
+
+export interface Inventory {
+  formatVersion: 1;
+  services: ServiceInventory[];
+  problems: Problem[];
+}
