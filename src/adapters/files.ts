@@ -1,0 +1,63 @@
+/** Reading project files as text, with the failures a user can act on turned into problems. */
+import { readFile, stat } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
+
+export type ReadOutcome = { ok: true; text: string } | { ok: false; message: string };
+
+/** Files larger than this are generated bundles or data, not configuration. */
+export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+export async function readTextFile(path: string): Promise<ReadOutcome> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) return { ok: false, message: 'not a regular file' };
+    if (info.size > MAX_FILE_BYTES) return { ok: false, message: `larger than ${MAX_FILE_BYTES >> 20} MiB, not read` };
+    const buf = await readFile(path);
+    // A NUL in the first block means a binary file: parsing it would only produce noise.
+    if (buf.subarray(0, 8192).includes(0)) return { ok: false, message: 'binary file, not read' };
+    return { ok: true, text: buf.toString('utf8') };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { ok: false, message: 'file not found' };
+    if (code === 'EACCES' || code === 'EPERM') return { ok: false, message: 'permission denied' };
+    return { ok: false, message: `cannot read (${code ?? 'error'})` };
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A path relative to the project root with forward slashes, as the inventory records it. */
+export function projectRelative(root: string, path: string): string {
+  const rel = relative(root, path);
+  return sep === '/' ? rel : rel.split(sep).join('/');
+}
+
+/** Write via a temporary file and rename, so a reader never sees half a file and a crash leaves the old one. */
+export async function writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
+  const { mkdir, rename, writeFile, rm } = await import('node:fs/promises');
+  const { dirname } = await import('node:path');
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await writeFile(tmp, content, { mode });
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

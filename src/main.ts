@@ -1,0 +1,43 @@
+/**
+ * Runs the program. The one place that maps errors to exit codes and the only caller of
+ * process.exit. Messages say what went wrong, where, and what to do; stacks only with --debug.
+ */
+import { CommanderError } from 'commander';
+import { buildProgram, type CliResult } from './cli.js';
+import { CfgmigError, ExitCode } from './errors.js';
+import { defaultIo, painter, type Io } from './output/terminal.js';
+
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  const result: CliResult = { exitCode: ExitCode.ok };
+  const debug = argv.includes('--debug');
+  try {
+    await buildProgram(io, result).parseAsync(argv, { from: 'user' });
+    return result.exitCode;
+  } catch (err) {
+    return reportError(err, io, debug);
+  }
+}
+
+export function reportError(err: unknown, io: Io, debug: boolean): number {
+  if (err instanceof CommanderError) {
+    // commander already printed its message; help and --version are not errors.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+    return ExitCode.badInput;
+  }
+  const c = painter(io.stderr, io.env);
+  if (err instanceof CfgmigError) {
+    io.stderr.write(`${c.red('error')}: ${err.message}\n`);
+    if (err.file && !err.message.startsWith(err.file)) io.stderr.write(`  at ${err.file}${err.line ? `:${err.line}` : ''}\n`);
+    if (err.hint) io.stderr.write(`  hint: ${err.hint}\n`);
+    if (debug && err.stack) io.stderr.write(`${err.stack}\n`);
+    return err.exitCode;
+  }
+  io.stderr.write(`${c.red('internal error')}: ${err instanceof Error ? err.message : String(err)}\n`);
+  io.stderr.write(debug && err instanceof Error && err.stack ? `${err.stack}\n` : '  hint: run again with --debug for the stack trace, and report it.\n');
+  return ExitCode.failed;
+}
+
+process.on('SIGINT', () => process.exit(ExitCode.interrupted));
+const code = await main(process.argv.slice(2));
+// Let stdout drain before leaving: process.exit on a pipe can cut a large --json output short.
+process.exitCode = code;

@@ -1,0 +1,20 @@
+/** Plain aligned columns: readable in a terminal, in CI logs and when piped, with no box drawing. */
+const ANSI = /\x1b\[[0-9;]*m/g;
+const width = (s: string): number => [...s.replace(ANSI, '')].length;
+
+export function table(header: string[], rows: string[][], indent = ''): string {
+  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
+  const line = (cells: string[]) =>
+    indent +
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - width(c))))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** One line, at most `max` characters, control characters made visible. */
+export function clip(value: string, max = 48): string {
+  const oneLine = value.replace(/\r?\n/g, '\\n').replace(/[\x00-\x1f\x7f]/g, '?');
+  return [...oneLine].length > max ? [...oneLine].slice(0, max - 1).join('') + '…' : oneLine;
+}

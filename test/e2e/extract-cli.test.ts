@@ -1,0 +1,166 @@
+/** extract and init as a user drives them: discovery, cfgmig.yaml, filters, files written, exit codes. */
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanEnv, runCli } from '../support/cli.js';
+import { makeProject } from '../support/project.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+async function project(files: Record<string, string>): Promise<string> {
+  const p = await makeProject(files);
+  cleanups.push(p.cleanup);
+  return p.dir;
+}
+
+const SMALL = {
+  'docker-compose.yml': 'services:\n  api:\n    build: ./api\n    environment:\n      PORT: ${PORT:-8080}\n  worker:\n    image: worker:1\n',
+  'api/.env': 'LOG_LEVEL=info\nAPI_TOKEN=abcdefghijklmnopqrstuvwxyz012345\n',
+  'api/config/app.yaml': 'cache:\n  ttl: 30\n',
+  'api/src/index.ts': "export const port = Number(process.env.PORT ?? 8080);\n",
+  'api/src/index.test.ts': "const password = 'not-read-tests-are-excluded';\n",
+  'api/node_modules/x/index.js': "const password = 'not-read-dependencies';\n",
+  'services/worker/.env': 'QUEUE=jobs\n',
+};
+
+type Inv = { services: { service: string; summary: Record<string, number>; entries: { name: string; kind: string; source: { file: string; line: number }; value?: string }[] }[] };
+
+describe('discovery without cfgmig.yaml', () => {
+  it('finds compose services in their build context or services/<name>, skipping tests and node_modules', async () => {
+    const dir = await project(SMALL);
+    const r = await runCli(['extract', '--json', '--project', dir], { env: cleanEnv() });
+    expect(r.code).toBe(0);
+    const inv = JSON.parse(r.stdout) as Inv;
+    const api = inv.services.find((s) => s.service === 'api')!;
+    expect(api.entries.map((e) => `${e.kind} ${e.name} ${e.source.file}:${e.source.line}`).sort()).toEqual([
+      'compose PORT docker-compose.yml:5',
+      'config-file cache.ttl api/config/app.yaml:2',
+      'env-file API_TOKEN api/.env:2',
+      'env-file LOG_LEVEL api/.env:1',
+      'hardcoded PORT api/src/index.ts:1',
+    ]);
+    expect(api.summary).toEqual({ variables: 3, configFiles: 1, credentials: 1 });
+    expect(inv.services.find((s) => s.service === 'worker')!.entries.map((e) => e.name)).toEqual(['QUEUE']);
+  });
+
+  it('the process environment wins over the project .env in interpolation, as in compose', async () => {
+    const dir = await project({ ...SMALL, '.env': 'PORT=9000\n' });
+    const fromDotenv = JSON.parse((await runCli(['extract', '--json', '-s', 'api', '--project', dir])).stdout) as Inv;
+    const fromShell = JSON.parse((await runCli(['extract', '--json', '-s', 'api', '--project', dir], { env: cleanEnv({ PORT: '7000' }) })).stdout) as Inv;
+    const port = (inv: Inv) => inv.services[0]!.entries.find((e) => e.kind === 'compose')!.value;
+    expect([port(fromDotenv), port(fromShell)]).toEqual(['9000', '7000']);
+  });
+
+  it('creates the master key file with mode 0600 and lists .cfgmig/ in .gitignore', async () => {
+    const dir = await project({ ...SMALL, '.gitignore': 'node_modules/' });
+    await runCli(['extract', '--project', dir]);
+    expect((await stat(join(dir, '.cfgmig/master.key'))).mode & 0o777).toBe(0o600);
+    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toMatch(/^node_modules\/\n.*\n\.cfgmig\/\n$/s);
+    await runCli(['extract', '--project', dir]);
+    expect((await readFile(join(dir, '.gitignore'), 'utf8')).match(/\.cfgmig\//g)).toHaveLength(1);
+  });
+
+  it('fingerprints are stable for one key and differ under another', async () => {
+    const dir = await project(SMALL);
+    const fp = async (env: Record<string, string>) =>
+      (JSON.parse((await runCli(['extract', '--json', '-s', 'api', '--project', dir], { env })).stdout) as { services: { entries: { fingerprint: string }[] }[] }).services[0]!.entries.map((e) => e.fingerprint);
+    const k1 = cleanEnv({ CFGMIG_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') });
+    const k2 = cleanEnv({ CFGMIG_MASTER_KEY: Buffer.alloc(32, 2).toString('base64') });
+    expect(await fp(k1)).toEqual(await fp(k1));
+    expect((await fp(k1))[0]).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(await fp(k1)).not.toEqual(await fp(k2));
+    const bad = await runCli(['extract', '--project', dir], { env: cleanEnv({ CFGMIG_MASTER_KEY: 'c2hvcnQ=' }) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('CFGMIG_MASTER_KEY must be 32 bytes');
+  });
+});
+
+describe('extract options and exit codes', () => {
+  it('--service filters (repeatable, comma-separated); an unknown service is exit 2 naming the known ones', async () => {
+    const dir = await project(SMALL);
+    const one = JSON.parse((await runCli(['extract', '--json', '--service', 'worker', '--project', dir])).stdout) as Inv;
+    expect(one.services.map((s) => s.service)).toEqual(['worker']);
+    const two = JSON.parse((await runCli(['extract', '--json', '-s', 'worker,api', '--project', dir])).stdout) as Inv;
+    expect(two.services.map((s) => s.service)).toEqual(['worker', 'api']);
+    const bad = await runCli(['extract', '--service', 'nope', '--project', dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown service nope');
+    expect(bad.stderr).toContain('api, worker');
+  });
+
+  it('--out writes one inventory file per service', async () => {
+    const dir = await project(SMALL);
+    const r = await runCli(['extract', '--out', '--project', dir]);
+    expect(r.code).toBe(0);
+    const api = JSON.parse(await readFile(join(dir, '.cfgmig/inventory/api.json'), 'utf8')) as Inv & { formatVersion: number };
+    expect(api.formatVersion).toBe(1);
+    expect(api.services[0]!.service).toBe('api');
+    await stat(join(dir, '.cfgmig/inventory/worker.json'));
+  });
+
+  it('the human view shows a table per service and the summary, without colour under NO_COLOR', async () => {
+    const dir = await project(SMALL);
+    const r = await runCli(['extract', '--project', dir]);
+    expect(r.stdout).toMatch(/^api {2}3 variables, 1 config files, 1 credentials$/m);
+    expect(r.stdout).toMatch(/API_TOKEN +env-file +api\/\.env:2 +credential +…\(32 chars\)|API_TOKEN +env-file +api\/\.env:2 +credential +\S+…\(32 chars\)/);
+    expect(r.stdout).toMatch(/SERVICE +VARIABLES +CONFIG FILES +CREDENTIALS/);
+    expect(r.stdout).not.toContain('\x1b[');
+  });
+
+  it('no project: exit 2 with what to do', async () => {
+    const dir = await project({ 'README.md': 'nothing here' });
+    const r = await runCli(['extract', '--project', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no cfgmig.yaml and no compose file');
+    expect(r.stderr).toContain('hint:');
+    const missing = await runCli(['extract', '--project', join(dir, 'nope')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('does not exist');
+  });
+
+  it('bad usage is exit 2; --help and --version are exit 0', async () => {
+    expect((await runCli(['extract', '--bogus'])).code).toBe(2);
+    expect((await runCli(['frobnicate'])).code).toBe(2);
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Examples:');
+    expect((await runCli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('cfgmig init and cfgmig.yaml', () => {
+  it('writes the discovered cfgmig.yaml, which extract then uses to the same result', async () => {
+    const dir = await project(SMALL);
+    const discovered = await runCli(['extract', '--json', '--project', dir]);
+    const init = await runCli(['init', '--project', dir]);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain('2 services');
+    const text = await readFile(join(dir, 'cfgmig.yaml'), 'utf8');
+    expect(text).toContain('api:');
+    const configured = await runCli(['extract', '--json', '--project', dir]);
+    const strip = (s: string) => (JSON.parse(s) as Inv).services.map((x) => x.entries.map((e) => [e.name, e.source]));
+    expect(strip(configured.stdout)).toEqual(strip(discovered.stdout));
+    const again = await runCli(['init', '--project', dir]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('--force');
+    expect((await runCli(['init', '--force', '--project', dir])).code).toBe(0);
+  });
+
+  it('a bad cfgmig.yaml is exit 2 naming the file, line and field', async () => {
+    const dir = await project(SMALL);
+    await writeFile(join(dir, 'cfgmig.yaml'), 'version: 1\nservices:\n  api:\n    path: api\n    profile:\n      risk: extreme\n');
+    const r = await runCli(['extract', '--project', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cfgmig.yaml:6: services.api.profile.risk');
+    await writeFile(join(dir, 'cfgmig.yaml'), 'version: 1\nservices:\n  api:\n    pth: api\n');
+    const typo = await runCli(['extract', '--project', dir]);
+    expect(typo.stderr).toContain('cfgmig.yaml:4');
+    expect(typo.stderr).toContain('"pth"');
+    await writeFile(join(dir, 'cfgmig.yaml'), 'version: 1\nservices: [\n');
+    const syntax = await runCli(['extract', '--project', dir]);
+    expect(syntax.code).toBe(2);
+    expect(syntax.stderr).toMatch(/cfgmig\.yaml:\d+: invalid YAML/);
+  });
+});
