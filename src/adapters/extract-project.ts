@@ -16,7 +16,10 @@ import type { ParseResult, Problem, RawEntry } from '../core/extract/types.js';
 import { ALWAYS_EXCLUDED, type DotenvDialect, type ProjectConfig, type ServiceConfig } from '../config/project.js';
 import { badInput } from '../errors.js';
 import { loadComposeProject, type Env } from './compose-project.js';
+import { mapLimit } from './concurrency.js';
 import { projectRelative, readTextFile } from './files.js';
+
+const READ_CONCURRENCY = 32;
 
 export interface ExtractOptions {
   /** Service ids to extract; all when empty. */
@@ -66,16 +69,13 @@ export async function extractProject(project: ProjectConfig, opts: ExtractOption
       listFiles(project.root, svc.configFiles, svc),
       listFiles(project.root, svc.source, svc),
     ]);
-    for (const rel of envFiles.filter((f) => !seenEnvFiles.has(f))) {
-      const result = await parse(rel, { kind: 'dotenv', dialect: svc.dotenv });
-      if (result !== 'missing') entries.push(...result.entries);
-    }
-    for (const rel of configFiles) {
-      const result = await parse(rel, { kind: 'config' });
-      if (result !== 'missing') entries.push(...result.entries);
-    }
-    for (const rel of sources) {
-      const result = await parse(rel, { kind: 'source' });
+    const tasks: [string, FileKind][] = [
+      ...envFiles.filter((f) => !seenEnvFiles.has(f)).map((f): [string, FileKind] => [f, { kind: 'dotenv', dialect: svc.dotenv }]),
+      ...configFiles.map((f): [string, FileKind] => [f, { kind: 'config' }]),
+      ...sources.map((f): [string, FileKind] => [f, { kind: 'source' }]),
+    ];
+    // Reads overlap; parsing stays on this thread. Results keep file order, so output is stable.
+    for (const result of await mapLimit(tasks, READ_CONCURRENCY, ([rel, kind]) => parse(rel, kind))) {
       if (result !== 'missing') entries.push(...result.entries);
     }
     services.push({ service: svc.id, entries, configFiles });
@@ -137,7 +137,17 @@ export function parseText(file: string, text: string, kind: FileKind, lookup: Lo
 
 function composeDotenvFile(file: string, text: string, lookup: Lookup): ParseResult {
   const parsed = parseComposeDotenv(text, { lookup });
-  const entries = parsed.vars.map((v): RawEntry => ({ name: v.key, kind: 'env-file', source: { file, line: v.line }, value: v.value }));
+  const entries = [
+    ...parsed.vars.map((v): RawEntry => ({ name: v.key, kind: 'env-file', source: { file, line: v.line }, value: v.value })),
+    // A bare `KEY` line passes the shell's value through; unset here, it is still configuration the service expects.
+    ...parsed.unresolved.map((u): RawEntry => ({
+      name: u.key,
+      kind: 'env-file',
+      source: { file, line: u.line },
+      value: null,
+      hints: ['pass-through from the shell environment'],
+    })),
+  ].sort((a, b) => a.source.line - b.source.line);
   const problems: Problem[] = parsed.error ? [{ file, line: parsed.error.line, message: parsed.error.message, severity: 'error' }] : [];
   return { entries, problems };
 }

@@ -57,7 +57,7 @@ describe('config files flattened to dotted paths', () => {
   });
 
   it('a YAML syntax error is a problem with its line and no file content', () => {
-    const r = flattenConfigFile('c.yaml', 'a: 1\nb: "unterminated SECRET_MARKER_1\n');
+    const r = flattenConfigFile('c.yaml', 'a: 1\nb: c: SECRET_MARKER_1\nd: 2\n');
     expect(r.entries).toEqual([]);
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]).toMatchObject({ file: 'c.yaml', line: 2, severity: 'error' });
