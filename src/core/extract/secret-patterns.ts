@@ -1,19 +1,249 @@
 /**
- * SEED (to be completed by the classifier work): the name and value patterns shared by the
- * classifier and the source scanners. Keep these two exports and their contracts.
+ * Name and value patterns shared by the classifier (classify.ts) and the source scanners.
+ * Pure and precompiled: secretNameMatch runs for every entry and every identifier a scanner sees.
+ *
+ * Linear time: every value pattern starts with a literal prefix behind a lookbehind that only
+ * lets it begin at the start of a run of its own characters, and every quantifier is bounded or
+ * stops at a character it cannot contain. So each pattern looks at each run of a value once, and a
+ * 1 MB value costs one pass per pattern, with no catastrophic backtracking.
  */
 
-/** Returns a short reason (e.g. "name: PASSWORD") when the name looks like it holds a secret, else null. */
+/** Splits camelCase and any separators into lowercase words: "x-apiKey" → "x api key". */
+export function normalizeName(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+}
+
+/**
+ * Lowercase substrings of which every name secretNameMatch accepts contains at least one, in any
+ * spelling (api_key, apiKey, api-key...): a cheap pre-filter over a whole file before scanning it.
+ */
+export const SECRET_PREFILTER_KEYWORDS: string[] =
+  'pass pwd pw secret token key cred conn dsn auth bearer salt mnemonic seed'.split(' ');
+const PREFILTER = new RegExp(SECRET_PREFILTER_KEYWORDS.join('|'));
+
+// Words that qualify "key" as a secret key. Compound ones may follow other letters ("awsaccesskey").
+const KEY_COMPOUND = 'secret ?access|api|access|secret|private|priv|signing|encryption|master|hmac';
+const KEY_WORD =
+  'sign|encrypt|decrypt|decryption|crypt|crypto|cipher|aes|license|licence|app|auth|client|consumer|shared|' +
+  'account|ssh|gpg|pgp|rsa|tls|ssl|jwt|webhook|write|ingest|server|subscription|service|deploy|root|sas|' +
+  'admin|db|database|cookie|csrf|xsrf|otp|totp|mfa|recovery';
+
+/** Ordered: the first pattern that matches names the reason. Group 1 is the keyword (words joined by "_"). */
+const NAME_PATTERNS: RegExp[] = [
+  new RegExp(`(?:^| )[a-z0-9]*?((?:${KEY_COMPOUND}) ?key)s?(?= |$)`),
+  new RegExp(`(?:^| )((?:${KEY_WORD}) ?key)s?(?= |$)`),
+  /(?:^| )(conn(?:ection)? ?str(?:ing)?|connstr)s?(?= |$)/,
+  /(?:^| )[a-z0-9]*?(password|passwd|passphrase|passcode)s?(?= |$)/,
+  /(?:^| )[a-z0-9]*?(secret)(?:s|e)?(?= |$)/, // "secrete": detect-secrets lists it too
+  /(?:^| )[a-z0-9]*?(token)s?(?= |$)/,
+  /(?:^| )(?:[a-z0-9]*?(credential)s?|(creds?))(?= |$)/,
+  /(?:^| )[a-z0-9]*?(dsn)(?= |$)/,
+  /(?:^| )(salt|mnemonic|seed ?phrase)(?= |$)/,
+  // Weak words: only as the last word ("DB_PASS", "BASIC_AUTH"); "AUTH_URL", "PASS_THROUGH" are not secrets.
+  /(?:^| )(pass|pwd|pw|auth|authorization|bearer)$/,
+];
+
+const KEYWORD_LABELS: Record<string, string> = {
+  connstr: 'CONNECTION_STRING',
+  credential: 'CREDENTIALS',
+  cred: 'CREDENTIALS',
+  creds: 'CREDENTIALS',
+};
+
+export interface SecretNameDetail {
+  /** "PASSWORD", "API_KEY", "CONNECTION_STRING", ... */
+  keyword: string;
+  /** The keyword is the name's last word ("DB_PASSWORD"), not a qualifier ("PASSWORD_MIN_LENGTH"). */
+  last: boolean;
+  /** The normalized, space-separated lowercase words of the name. */
+  words: string;
+}
+
+/** Like secretNameMatch, with where the keyword sits; exclusions (classify.ts) need it. */
+export function secretNameDetail(name: string): SecretNameDetail | null {
+  if (name === 'PWD' || name === 'OLDPWD') return null; // the shell's working directory
+  const words = normalizeName(name);
+  if (!PREFILTER.test(words)) return null; // most names: one cheap test; also keeps the keyword list a true superset
+  for (const re of NAME_PATTERNS) {
+    const m = re.exec(words);
+    if (!m) continue;
+    const raw = (m[1] ?? m[2] ?? '').trim();
+    const keyword = KEYWORD_LABELS[raw] ?? canonical(raw);
+    const end = m.index + m[0].length;
+    return { keyword, last: end === words.length, words };
+  }
+  return null;
+}
+
+function canonical(raw: string): string {
+  const spaced = raw
+    .replace(/^(conn(?:ection)?) ?(str(?:ing)?)$/, 'connection string')
+    .replace(/^secret ?access ?key$/, 'secret access key')
+    .replace(/^(\w+?) ?key$/, '$1 key');
+  return spaced
+    .replace(/^seed ?phrase$/, 'seed phrase')
+    .toUpperCase()
+    .replace(/ /g, '_');
+}
+
+/**
+ * Returns a short reason (e.g. "name: PASSWORD") when the name looks like it holds a secret, else null.
+ * Works on UPPER_SNAKE, camelCase, kebab-case and dotted paths (any segment). It reports a mention:
+ * settings about a secret (PASSWORD_MIN_LENGTH) still match here; classify() applies the exclusions.
+ */
 export function secretNameMatch(name: string): string | null {
-  const m = /(password|passwd|secret|token|api[_-]?key|private[_-]?key|credential|connection[_-]?string)/i.exec(
-    name,
-  );
-  return m ? `name: ${m[1]!.toUpperCase()}` : null;
+  const d = secretNameDetail(name);
+  return d ? `name: ${d.keyword}` : null;
+}
+
+interface ValuePattern {
+  reason: string;
+  re: RegExp;
+  /** Rejects placeholders that have the right shape ("sk-your-key-goes-here"). */
+  check?: (match: string) => boolean;
+}
+
+const hasDigit = (s: string): boolean => /[0-9]/.test(s);
+const notPlaceholder = (s: string): boolean =>
+  !/^(?:x+|\*+|0+|your|<|\$\{|\{\{)/i.test(s) && new Set(s).size >= 6;
+
+// W: lookbehind for tokens made of word characters and "-"; every body class below is within it.
+const W = '(?<![A-Za-z0-9_-])';
+
+/** Global copies, so a match rejected by its check does not hide a later one in the same value. */
+function global(patterns: ValuePattern[]): ValuePattern[] {
+  return patterns.map((p) => ({ ...p, re: new RegExp(p.re.source, `${p.re.flags}g`) }));
+}
+
+/** Known credential formats, most specific first. Placed in a value or anywhere in a line of text. */
+const VALUE_PATTERNS: ValuePattern[] = global([
+  { reason: 'PEM private key', re: /-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/ },
+  { reason: 'age secret key', re: /AGE-SECRET-KEY-1[0-9A-Z]{58}/ },
+  {
+    reason: 'AWS access key',
+    re: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])/,
+  },
+  { reason: 'Anthropic key (sk-ant-…)', re: new RegExp(`${W}sk-ant-[a-z]{3,8}\\d{2}-[A-Za-z0-9_-]{20}`) },
+  { reason: 'Stripe key', re: new RegExp(`${W}(?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{10}`) },
+  { reason: 'Stripe webhook secret', re: new RegExp(`${W}whsec_[A-Za-z0-9]{24}`) },
+  {
+    reason: 'OpenAI key (sk-…)',
+    re: new RegExp(`${W}sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,256}`),
+    check: (m) => hasDigit(m.slice(3)) && /[A-Za-z]/.test(m.slice(3)) && notPlaceholder(m.slice(3)),
+  },
+  {
+    reason: 'GitHub token (ghp_…)',
+    re: new RegExp(`${W}(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22})`),
+  },
+  {
+    reason: 'GitLab token (glpat-…)',
+    re: new RegExp(
+      `${W}(?:glpat|glptt|glrt|gldt|glcbt|glft|glimt|glagent|glsoat|gloas|glffct)-[A-Za-z0-9_-]{20}`,
+    ),
+    check: notPlaceholder,
+  },
+  {
+    reason: 'Slack token (xox…)',
+    re: new RegExp(`${W}xox[a-z](?:\\.xox[a-z])?-[A-Za-z0-9-]{10,250}`),
+    check: hasDigit,
+  },
+  { reason: 'Slack token (xox…)', re: new RegExp(`${W}xapp-\\d-[A-Z0-9]{9,20}-\\d{6,20}-[a-z0-9]{20}`) },
+  {
+    reason: 'Slack webhook URL',
+    re: /hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/_-]{20}/,
+  },
+  { reason: 'Discord webhook URL', re: /discord(?:app)?\.com\/api\/webhooks\/\d{5,30}\/[A-Za-z0-9_-]{20}/ },
+  { reason: 'JWT', re: new RegExp(`${W}ey[A-Za-z0-9_-]{10,4096}\\.ey[A-Za-z0-9_-]{10}`) },
+  { reason: 'base64-encoded JWT', re: /(?<![A-Za-z0-9+/])ZXlK[A-Za-z0-9+/]{40}/ },
+  { reason: 'Google API key (AIza…)', re: new RegExp(`${W}AIza[0-9A-Za-z_-]{35}`) },
+  { reason: 'npm token', re: new RegExp(`${W}npm_[A-Za-z0-9]{36}`) },
+  { reason: 'PyPI token', re: /pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50}/ },
+  { reason: 'SendGrid key', re: new RegExp(`${W}SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}`) },
+  { reason: 'Hugging Face token (hf_…)', re: new RegExp(`${W}(?:hf_|api_org_)[A-Za-z]{34}`) },
+  { reason: 'Shopify token', re: new RegExp(`${W}shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}`) },
+  { reason: 'Vault token', re: /(?<![A-Za-z0-9_.-])hv[sbr]\.[A-Za-z0-9_-]{24}/ },
+  { reason: 'Twilio API key', re: new RegExp(`${W}SK[0-9a-fA-F]{32}(?![A-Za-z0-9])`) },
+  { reason: 'Mailchimp key', re: new RegExp(`${W}[0-9a-f]{32}-us\\d{1,2}(?![A-Za-z0-9])`) },
+  { reason: 'Mailgun key', re: new RegExp(`${W}key-[0-9a-f]{32}(?![A-Za-z0-9])`) },
+  { reason: 'Telegram bot token', re: new RegExp(`${W}\\d{5,16}:A[A-Za-z0-9_-]{34}(?![A-Za-z0-9_-])`) },
+  { reason: 'Databricks token', re: new RegExp(`${W}dapi[a-f0-9]{32}`) },
+  { reason: 'DigitalOcean token', re: new RegExp(`${W}do[opr]_v1_[a-f0-9]{64}`) },
+  { reason: 'Postman key', re: new RegExp(`${W}PMAK-[a-f0-9]{24}-[a-f0-9]{34}`) },
+  {
+    reason: 'Grafana token',
+    re: new RegExp(`${W}(?:glc_[A-Za-z0-9+/]{32}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})`),
+  },
+  { reason: 'Tailscale key', re: new RegExp(`${W}tskey-[a-z]{3,10}-[A-Za-z0-9]{6,30}-[A-Za-z0-9]{16}`) },
+  { reason: 'Linear key', re: new RegExp(`${W}lin_api_[A-Za-z0-9]{40}`) },
+  { reason: 'Doppler token', re: /(?<![A-Za-z0-9_.-])dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40}/ },
+  { reason: 'Groq key', re: new RegExp(`${W}gsk_[A-Za-z0-9]{48}`) },
+  { reason: 'Notion token', re: new RegExp(`${W}ntn_[0-9]{11}[A-Za-z0-9]{35}`) },
+  { reason: 'Atlassian token', re: new RegExp(`${W}ATATT3[A-Za-z0-9_=-]{100}`) },
+  {
+    reason: 'Azure AD client secret',
+    re: /(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])/,
+  },
+  {
+    reason: '1Password secret key',
+    re: /(?<![A-Za-z0-9-])A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}/,
+  },
+  {
+    reason: 'password in a curl command',
+    re: /(?<![A-Za-z0-9-])(?:-u|--user)[ \t]{1,3}['"]?[^\s:'"$]{1,64}:[^\s'"$]{3}/,
+  },
+  {
+    reason: 'connection string with password',
+    re: /(?<![A-Za-z])(?:password|pwd|accountkey|sharedaccesskey)[ \t]{0,3}=[ \t]{0,3}[^\s;'"$<{*]/i,
+  },
+  {
+    reason: 'URL with credentials in query',
+    re: /[?&](?:access_token|token|api_key|apikey|key|sig|signature|secret|password|client_secret)=[^&\s#$<{*]{12}/,
+    check: (m) => notPlaceholder(m.slice(m.indexOf('=') + 1)),
+  },
+  {
+    reason: 'Authorization header value',
+    re: /(?<![A-Za-z0-9])(?:[Bb]earer|[Bb]asic) [A-Za-z0-9._~+/-]{20}/,
+    check: hasDigit,
+  },
+]);
+
+// A URL's userinfo: scheme://user:password@ (bounded, so each "://" costs at most ~300 steps).
+const URL_USERINFO = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}:\/\/([^\s/?#@]{0,256})@/g;
+// Interpolations and masks stand in for a password; they are not one.
+const PASSWORD_PLACEHOLDER = /^(?:\$\{[^}]*\}|\$[A-Za-z_]\w*|\{\{.*\}\}|<[^>]*>|\*+|%s|%\(\w+\)s)$/;
+// A PEM header needs a base64 body near it: a header alone or "..." is a template, not a key.
+const PEM_BODY = /[A-Za-z0-9+/]{40}/;
+
+/** The password of the first URL in the value that has one, else null. Exported for redact(). */
+export function urlPassword(value: string): string | null {
+  if (!value.includes('://')) return null;
+  URL_USERINFO.lastIndex = 0;
+  for (let m = URL_USERINFO.exec(value); m; m = URL_USERINFO.exec(value)) {
+    const userinfo = m[1] ?? '';
+    const colon = userinfo.indexOf(':');
+    const password = colon >= 0 ? userinfo.slice(colon + 1) : '';
+    if (password !== '' && !PASSWORD_PLACEHOLDER.test(password)) return password;
+  }
+  return null;
 }
 
 /** Returns a short reason (e.g. "value: AWS access key") when the value itself looks like a secret, else null. */
 export function secretValueMatch(value: string): string | null {
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i.test(value)) return 'value: URL with password';
-  if (/\bAKIA[0-9A-Z]{16}\b/.test(value)) return 'value: AWS access key';
+  if (value.length < 8) return null;
+  if (urlPassword(value) !== null) return 'value: URL with password';
+  for (const p of VALUE_PATTERNS) {
+    p.re.lastIndex = 0;
+    for (let m = p.re.exec(value); m; m = p.re.exec(value)) {
+      if (new Set(m[0]).size < 8 || (p.check && !p.check(m[0]))) continue; // "AKIAXXXXXXXXXXXXXXXX" is a placeholder
+      if (p.reason === 'PEM private key' && !PEM_BODY.test(value.slice(m.index + m[0].length, m.index + 600)))
+        continue;
+      return `value: ${p.reason}`;
+    }
+  }
   return null;
 }
