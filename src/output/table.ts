@@ -1,4 +1,5 @@
 /** Plain aligned columns: readable in a terminal, in CI logs and when piped, with no box drawing. */
+// eslint-disable-next-line no-control-regex -- matching terminal escapes is the point
 const ANSI = /\x1b\[[0-9;]*m/g;
 const width = (s: string): number => [...s.replace(ANSI, '')].length;
 
@@ -15,6 +16,7 @@ export function table(header: string[], rows: string[][], indent = ''): string {
 
 /** One line, at most `max` characters, control characters made visible. */
 export function clip(value: string, max = 48): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what we neutralise
   const oneLine = value.replace(/\r?\n/g, '\\n').replace(/[\x00-\x1f\x7f]/g, '?');
   return [...oneLine].length > max ? [...oneLine].slice(0, max - 1).join('') + '…' : oneLine;
 }
