@@ -231,11 +231,11 @@ describe('node dotenv (motdotla)', () => {
     expect(node(src).ignoredLines).toEqual([]);
   });
 
-  it('counts CRLF and lone CR as one line break each', () => {
+  it('parses a lone CR as a line break, like dotenv, but reports lines as LF-counting editors do', () => {
     expect(triples(node('A=1\r\nB="x\r\ny"\rC=3').vars)).toEqual([
       ['A', '1', 1],
       ['B', 'x\ny', 2],
-      ['C', '3', 4],
+      ['C', '3', 3],
     ]);
   });
 

@@ -25,6 +25,25 @@ function countNewlines(text: string, from: number, to: number): number {
   return count;
 }
 
+/**
+ * dotenv treats a lone CR as a line break, but cfgmig reports lines as editors' `file:line`, git
+ * and every other parser here count them: by LF. Maps each normalised line to that line.
+ */
+function lfLineTable(src: string, normalisedLines: number): Uint32Array {
+  const table = new Uint32Array(normalisedLines + 2);
+  let lf = 1;
+  let n = 1;
+  table[1] = 1;
+  for (let i = 0; i < src.length; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 10 || (c === 13 && src.charCodeAt(i + 1) !== 10)) {
+      if (c === 10) lf++;
+      table[++n] = lf;
+    }
+  }
+  return table;
+}
+
 /** Parses a `.env` file exactly as motdotla/dotenv's parse() does. Never throws. */
 export function parseNodeDotenv(src: string): NodeDotenvResult {
   const lines = src.replace(/\r\n?/g, '\n');
@@ -32,6 +51,7 @@ export function parseNodeDotenv(src: string): NodeDotenvResult {
   const vars: DotenvVar[] = [];
   const lineCount = countNewlines(lines, 0, lines.length) + 1;
   const covered = new Uint8Array(lineCount + 1);
+  const lfLine = lfLineTable(src, lineCount);
 
   let cursor = 0;
   let line = 1;
@@ -50,7 +70,7 @@ export function parseNodeDotenv(src: string): NodeDotenvResult {
     const maybeQuote = value[0];
     value = value.replace(/^(['"`])([\s\S]*)\1$/gm, '$2');
     if (maybeQuote === '"') value = value.replace(/\\n/g, '\n').replace(/\\r/g, '\r');
-    vars.push({ key: match[1]!, value, line: keyLine });
+    vars.push({ key: match[1]!, value, line: lfLine[keyLine]! });
   }
 
   const ignoredLines: number[] = [];
@@ -60,7 +80,7 @@ export function parseNodeDotenv(src: string): NodeDotenvResult {
     const lineEnd = nl === -1 ? lines.length : nl;
     if (!covered[n]) {
       const content = lines.slice(start, lineEnd).trim();
-      if (content !== '' && !content.startsWith('#')) ignoredLines.push(n);
+      if (content !== '' && !content.startsWith('#') && ignoredLines.at(-1) !== lfLine[n]) ignoredLines.push(lfLine[n]!);
     }
     start = lineEnd + 1;
   }

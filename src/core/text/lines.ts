@@ -1,8 +1,17 @@
-/** Maps character offsets to 1-based line numbers in O(log n) after one linear pass. */
+/**
+ * Maps character offsets to 1-based line numbers in O(log n). Lines are counted by LF, as
+ * editors' `file:line`, grep and git count them, whatever parser produced the offset. The
+ * table is built on first use, so a file that yields nothing costs nothing.
+ */
 export function lineLocator(text: string): (offset: number) => number {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  let starts: number[] | null = null;
+  const build = (): number[] => {
+    const s = [0];
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) s.push(i + 1);
+    return s;
+  };
   return (offset: number) => {
+    starts ??= build();
     let lo = 0;
     let hi = starts.length - 1;
     while (lo < hi) {
