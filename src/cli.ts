@@ -6,11 +6,16 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { Io } from './output/terminal.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const collect = (value: string, previous: string[] = []): string[] => [
   ...previous,
-  ...value.split(',').map((v) => v.trim()).filter(Boolean),
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
 ];
 
 export interface CliResult {
@@ -19,7 +24,9 @@ export interface CliResult {
 
 export function buildProgram(io: Io, result: CliResult): Command {
   const program = new Command('cfgmig')
-    .description('Move a fleet of microservices off scattered configuration onto one versioned store, with a way back at every step.')
+    .description(
+      'Move a fleet of microservices off scattered configuration onto one versioned store, with a way back at every step.',
+    )
     .version(VERSION, '-V, --version')
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
@@ -37,8 +44,10 @@ Examples:
 Exit codes: 0 ok, 1 failed, 2 bad input, 3 conflict, 4 paused, 10 changes pending, 130 interrupted.`,
   );
 
-  const projectOption = () => new Option('-p, --project <dir>', 'project root (holds cfgmig.yaml or the compose file)').default('.');
-  const runWith = (load: () => Promise<{ run: (opts: never, io: Io) => Promise<number> }>) =>
+  const projectOption = () =>
+    new Option('-p, --project <dir>', 'project root (holds cfgmig.yaml or the compose file)').default('.');
+  const runWith =
+    (load: () => Promise<{ run: (opts: never, io: Io) => Promise<number> }>) =>
     async (opts: Record<string, unknown>) => {
       const { run } = await load();
       result.exitCode = await run(opts as never, io);
@@ -51,16 +60,24 @@ Exit codes: 0 ok, 1 failed, 2 bad input, 3 conflict, 4 paused, 10 changes pendin
     .option('-s, --service <id>', 'only this service (repeatable, or comma-separated)', collect)
     .option('--json', 'print the inventory as JSON (formatVersion 1)')
     .option('--out', 'also write .cfgmig/inventory/<service>.json')
-    .addHelpText('after', '\nExit codes: 0 inventory complete, 2 a file could not be parsed (the rest is still listed) or bad usage.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 inventory complete, 2 a file could not be parsed (the rest is still listed) or bad usage.',
+    )
     .action(runWith(() => import('./commands/extract.js')));
 
   program
     .command('init')
-    .description('discover the project (compose services, .env, config and source files) and write cfgmig.yaml')
+    .description(
+      'discover the project (compose services, .env, config and source files) and write cfgmig.yaml',
+    )
     .addOption(projectOption())
     .option('--force', 'overwrite an existing cfgmig.yaml')
     .option('--json', 'print what was written as JSON')
-    .addHelpText('after', '\nExit codes: 0 written, 2 cfgmig.yaml exists (use --force) or no compose file found.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 written, 2 cfgmig.yaml exists (use --force) or no compose file found.',
+    )
     .action(runWith(() => import('./commands/init.js')));
 
   return program;

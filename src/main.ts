@@ -21,19 +21,29 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 export function reportError(err: unknown, io: Io, debug: boolean): number {
   if (err instanceof CommanderError) {
     // commander already printed its message; help and --version are not errors.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+    if (
+      err.code === 'commander.helpDisplayed' ||
+      err.code === 'commander.version' ||
+      err.code === 'commander.help'
+    )
+      return ExitCode.ok;
     return ExitCode.badInput;
   }
   const c = painter(io.stderr, io.env);
   if (err instanceof CfgmigError) {
     io.stderr.write(`${c.red('error')}: ${err.message}\n`);
-    if (err.file && !err.message.startsWith(err.file)) io.stderr.write(`  at ${err.file}${err.line ? `:${err.line}` : ''}\n`);
+    if (err.file && !err.message.startsWith(err.file))
+      io.stderr.write(`  at ${err.file}${err.line ? `:${err.line}` : ''}\n`);
     if (err.hint) io.stderr.write(`  hint: ${err.hint}\n`);
     if (debug && err.stack) io.stderr.write(`${err.stack}\n`);
     return err.exitCode;
   }
   io.stderr.write(`${c.red('internal error')}: ${err instanceof Error ? err.message : String(err)}\n`);
-  io.stderr.write(debug && err instanceof Error && err.stack ? `${err.stack}\n` : '  hint: run again with --debug for the stack trace, and report it.\n');
+  io.stderr.write(
+    debug && err instanceof Error && err.stack
+      ? `${err.stack}\n`
+      : '  hint: run again with --debug for the stack trace, and report it.\n',
+  );
   return ExitCode.failed;
 }
 

@@ -25,7 +25,11 @@ export interface ComposeProject {
   problems: Problem[];
 }
 
-export async function loadComposeProject(root: string, composeFiles: string[], env: Env): Promise<ComposeProject> {
+export async function loadComposeProject(
+  root: string,
+  composeFiles: string[],
+  env: Env,
+): Promise<ComposeProject> {
   const problems: Problem[] = [];
   const fromProcess: Lookup = (name) => env[name];
   let lookup = fromProcess;
@@ -35,7 +39,8 @@ export async function loadComposeProject(root: string, composeFiles: string[], e
     if (read.ok) {
       const file = projectRelative(root, dotenvPath);
       const parsed = parseComposeDotenv(read.text, { lookup: fromProcess });
-      if (parsed.error) problems.push({ file, line: parsed.error.line, message: parsed.error.message, severity: 'error' });
+      if (parsed.error)
+        problems.push({ file, line: parsed.error.line, message: parsed.error.message, severity: 'error' });
       const values = new Map(parsed.vars.map((v) => [v.key, v.value]));
       lookup = (name) => env[name] ?? values.get(name);
     }

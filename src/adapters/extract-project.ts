@@ -13,7 +13,12 @@ import type { ServiceExtraction } from '../core/extract/inventory.js';
 import { scanPythonSource } from '../core/extract/source-python.js';
 import { scanJsSource } from '../core/extract/source-js.js';
 import type { ParseResult, Problem, RawEntry } from '../core/extract/types.js';
-import { ALWAYS_EXCLUDED, type DotenvDialect, type ProjectConfig, type ServiceConfig } from '../config/project.js';
+import {
+  ALWAYS_EXCLUDED,
+  type DotenvDialect,
+  type ProjectConfig,
+  type ServiceConfig,
+} from '../config/project.js';
 import { badInput } from '../errors.js';
 import { loadComposeProject, type Env } from './compose-project.js';
 import { mapLimit } from './concurrency.js';
@@ -34,7 +39,10 @@ export interface ProjectExtraction {
 
 type FileKind = { kind: 'dotenv'; dialect: DotenvDialect } | { kind: 'config' } | { kind: 'source' };
 
-export async function extractProject(project: ProjectConfig, opts: ExtractOptions): Promise<ProjectExtraction> {
+export async function extractProject(
+  project: ProjectConfig,
+  opts: ExtractOptions,
+): Promise<ProjectExtraction> {
   const selected = selectServices(project, opts.services ?? []);
   const compose = await loadComposeProject(project.root, project.compose, opts.env);
   const problems: Problem[] = [...compose.problems];
@@ -70,7 +78,9 @@ export async function extractProject(project: ProjectConfig, opts: ExtractOption
       listFiles(project.root, svc.source, svc),
     ]);
     const tasks: [string, FileKind][] = [
-      ...envFiles.filter((f) => !seenEnvFiles.has(f)).map((f): [string, FileKind] => [f, { kind: 'dotenv', dialect: svc.dotenv }]),
+      ...envFiles
+        .filter((f) => !seenEnvFiles.has(f))
+        .map((f): [string, FileKind] => [f, { kind: 'dotenv', dialect: svc.dotenv }]),
       ...configFiles.map((f): [string, FileKind] => [f, { kind: 'config' }]),
       ...sources.map((f): [string, FileKind] => [f, { kind: 'source' }]),
     ];
@@ -131,14 +141,20 @@ function fileParser(root: string, lookup: Lookup, problems: Problem[]) {
 
 export function parseText(file: string, text: string, kind: FileKind, lookup: Lookup): ParseResult {
   if (kind.kind === 'config') return flattenConfigFile(file, text);
-  if (kind.kind === 'source') return /\.py$/i.test(file) ? scanPythonSource(file, text) : scanJsSource(file, text);
+  if (kind.kind === 'source')
+    return /\.py$/i.test(file) ? scanPythonSource(file, text) : scanJsSource(file, text);
   return kind.dialect === 'compose' ? composeDotenvFile(file, text, lookup) : nodeDotenvFile(file, text);
 }
 
 function composeDotenvFile(file: string, text: string, lookup: Lookup): ParseResult {
   const parsed = parseComposeDotenv(text, { lookup });
   const entries = [
-    ...parsed.vars.map((v): RawEntry => ({ name: v.key, kind: 'env-file', source: { file, line: v.line }, value: v.value })),
+    ...parsed.vars.map((v): RawEntry => ({
+      name: v.key,
+      kind: 'env-file',
+      source: { file, line: v.line },
+      value: v.value,
+    })),
     // A bare `KEY` line passes the shell's value through; unset here, it is still configuration the service expects.
     ...parsed.unresolved.map((u): RawEntry => ({
       name: u.key,
@@ -148,14 +164,21 @@ function composeDotenvFile(file: string, text: string, lookup: Lookup): ParseRes
       hints: ['pass-through from the shell environment'],
     })),
   ].sort((a, b) => a.source.line - b.source.line);
-  const problems: Problem[] = parsed.error ? [{ file, line: parsed.error.line, message: parsed.error.message, severity: 'error' }] : [];
+  const problems: Problem[] = parsed.error
+    ? [{ file, line: parsed.error.line, message: parsed.error.message, severity: 'error' }]
+    : [];
   return { entries, problems };
 }
 
 function nodeDotenvFile(file: string, text: string): ParseResult {
   const parsed = parseNodeDotenv(text);
   return {
-    entries: parsed.vars.map((v): RawEntry => ({ name: v.key, kind: 'env-file', source: { file, line: v.line }, value: v.value })),
+    entries: parsed.vars.map((v): RawEntry => ({
+      name: v.key,
+      kind: 'env-file',
+      source: { file, line: v.line },
+      value: v.value,
+    })),
     problems: parsed.ignoredLines.map((line) => ({
       file,
       line,

@@ -11,7 +11,8 @@ export async function readTextFile(path: string): Promise<ReadOutcome> {
   try {
     const info = await stat(path);
     if (!info.isFile()) return { ok: false, message: 'not a regular file' };
-    if (info.size > MAX_FILE_BYTES) return { ok: false, message: `larger than ${MAX_FILE_BYTES >> 20} MiB, not read` };
+    if (info.size > MAX_FILE_BYTES)
+      return { ok: false, message: `larger than ${MAX_FILE_BYTES >> 20} MiB, not read` };
     const buf = await readFile(path);
     // A NUL in the first block means a binary file: parsing it would only produce noise.
     if (buf.subarray(0, 8192).includes(0)) return { ok: false, message: 'binary file, not read' };

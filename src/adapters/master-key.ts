@@ -18,9 +18,12 @@ function decode(text: string, where: string): Buffer {
   const key = Buffer.from(trimmed, 'base64');
   if (key.length !== KEY_BYTES || !/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) {
     // Never echo the text: it is (a damaged copy of) the key.
-    throw badInput(`${where} must be ${KEY_BYTES} bytes encoded as base64 (it decodes to ${key.length} bytes)`, {
-      hint: 'Create one with: openssl rand -base64 32',
-    });
+    throw badInput(
+      `${where} must be ${KEY_BYTES} bytes encoded as base64 (it decodes to ${key.length} bytes)`,
+      {
+        hint: 'Create one with: openssl rand -base64 32',
+      },
+    );
   }
   return key;
 }
@@ -43,7 +46,8 @@ async function createKeyFile(root: string, path: string): Promise<Buffer> {
     await writeFile(path, `${key.toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
     await chmod(path, 0o600); // the umask may have narrowed, never widened; make it exact
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return decode(await readFile(path, 'utf8'), KEY_FILE);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      return decode(await readFile(path, 'utf8'), KEY_FILE);
     throw err;
   }
   await ensureGitignored(root);
@@ -56,5 +60,8 @@ async function ensureGitignored(root: string): Promise<void> {
   const text = read.ok ? read.text : '';
   if (/^\/?\.cfgmig\/?\s*$/m.test(text)) return;
   const prefix = text === '' || text.endsWith('\n') ? '' : '\n';
-  await appendFile(path, `${prefix}# cfgmig local state: embedded store and master key (never commit)\n.cfgmig/\n`);
+  await appendFile(
+    path,
+    `${prefix}# cfgmig local state: embedded store and master key (never commit)\n.cfgmig/\n`,
+  );
 }

@@ -19,7 +19,10 @@ export async function extract(req: ExtractRequest): Promise<{ root: string; inve
   const project = await loadProject(req.project, env);
   const masterKey = await loadMasterKey(project.root, env);
   const result = await extractProject(project, { services: req.services ?? [], env });
-  return { root: project.root, inventory: buildInventory(result.services, result.problems, fingerprinter(masterKey)) };
+  return {
+    root: project.root,
+    inventory: buildInventory(result.services, result.problems, fingerprinter(masterKey)),
+  };
 }
 
 export const INVENTORY_DIR = '.cfgmig/inventory';

@@ -12,7 +12,11 @@ export interface ExtractOptions {
 }
 
 export async function run(opts: ExtractOptions, io: Io): Promise<number> {
-  const { root, inventory } = await extract({ project: opts.project, services: opts.service ?? [], env: io.env });
+  const { root, inventory } = await extract({
+    project: opts.project,
+    services: opts.service ?? [],
+    env: io.env,
+  });
   const c = painter(io.stdout, io.env);
   io.stdout.write(opts.json ? inventoryJson(inventory) : inventoryHuman(inventory, c));
   if (!opts.json) io.stderr.write(problemsHuman(inventory.problems, painter(io.stderr, io.env)));

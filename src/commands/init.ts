@@ -45,12 +45,17 @@ export async function run(opts: InitOptions, io: Io): Promise<number> {
   const root = resolve(opts.project);
   const target = resolve(root, PROJECT_FILE);
   if (!opts.force && (await exists(target))) {
-    throw badInput(`${PROJECT_FILE} already exists in ${root}`, { hint: 'Pass --force to overwrite it.', file: PROJECT_FILE });
+    throw badInput(`${PROJECT_FILE} already exists in ${root}`, {
+      hint: 'Pass --force to overwrite it.',
+      file: PROJECT_FILE,
+    });
   }
   const project = await discoverProject(root, io.env);
   await writeFileAtomic(target, projectFileText(project));
   if (opts.json) {
-    io.stdout.write(`${JSON.stringify({ formatVersion: 1, file: target, services: project.services.map((s) => ({ id: s.id, path: s.path })) }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ formatVersion: 1, file: target, services: project.services.map((s) => ({ id: s.id, path: s.path })) }, null, 2)}\n`,
+    );
   } else {
     io.stdout.write(`wrote ${target} with ${project.services.length} services:\n`);
     for (const s of project.services) io.stdout.write(`  ${s.id}  ${s.path ?? '(no folder)'}\n`);

@@ -54,7 +54,12 @@ export async function discoverProject(root: string, env: Env = process.env): Pro
   };
 }
 
-async function servicePath(root: string, composeDir: string, name: string, context: string | null): Promise<string | null> {
+async function servicePath(
+  root: string,
+  composeDir: string,
+  name: string,
+  context: string | null,
+): Promise<string | null> {
   // A remote build context (git URL) is not a folder of this repository.
   if (context && !/^[a-z]+:\/\//i.test(context) && !context.startsWith('git@')) {
     const abs = resolve(composeDir, context);

@@ -21,14 +21,18 @@ const SCHEMA_URL = new URL('../../schema/cfgmig.schema.json', import.meta.url);
 let validator: ReturnType<Ajv['compile']> | undefined;
 
 function validate(data: unknown): ErrorObject[] {
-  validator ??= new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')));
+  validator ??= new Ajv({ allErrors: true, strict: false }).compile(
+    JSON.parse(readFileSync(SCHEMA_URL, 'utf8')),
+  );
   return validator(data) ? [] : (validator.errors ?? []);
 }
 
 export async function loadProject(dir: string, env: Env = process.env): Promise<ProjectConfig> {
   const root = resolve(dir);
   if (!(await isDirectory(root))) {
-    throw badInput(`project folder ${dir} does not exist`, { hint: 'Pass --project DIR with the folder that holds cfgmig.yaml or your compose file.' });
+    throw badInput(`project folder ${dir} does not exist`, {
+      hint: 'Pass --project DIR with the folder that holds cfgmig.yaml or your compose file.',
+    });
   }
   const file = resolve(root, PROJECT_FILE);
   const read = await readTextFile(file);
@@ -55,14 +59,23 @@ export function parseProjectFile(root: string, text: string, defaultCompose: str
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   const syntax = firstYamlError(doc, lc);
-  if (syntax) throw badInput(`${PROJECT_FILE}:${syntax.line}: ${syntax.message}`, { file: PROJECT_FILE, line: syntax.line });
+  if (syntax)
+    throw badInput(`${PROJECT_FILE}:${syntax.line}: ${syntax.message}`, {
+      file: PROJECT_FILE,
+      line: syntax.line,
+    });
   const data = doc.toJS() as unknown;
   const errors = validate(data);
   if (errors.length > 0) {
     const err = errors[0]!;
     const field = err.instancePath.slice(1).replaceAll('/', '.') || '(top level)';
     const extra = err.keyword === 'additionalProperties' ? ` "${String(err.params.additionalProperty)}"` : '';
-    const line = lineOfPointer(doc, lc, err.instancePath, err.keyword === 'additionalProperties' ? String(err.params.additionalProperty) : undefined);
+    const line = lineOfPointer(
+      doc,
+      lc,
+      err.instancePath,
+      err.keyword === 'additionalProperties' ? String(err.params.additionalProperty) : undefined,
+    );
     throw badInput(`${PROJECT_FILE}:${line}: ${field}: ${err.message}${extra}`, {
       file: PROJECT_FILE,
       line,

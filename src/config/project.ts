@@ -32,7 +32,12 @@ export interface ProjectConfig {
 }
 
 export const PROJECT_FILE = 'cfgmig.yaml';
-export const COMPOSE_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+export const COMPOSE_FILE_NAMES = [
+  'compose.yaml',
+  'compose.yml',
+  'docker-compose.yaml',
+  'docker-compose.yml',
+];
 
 /** Never read, whatever the globs say: dependencies, build output, tests. */
 export const ALWAYS_EXCLUDED = [
@@ -62,7 +67,9 @@ export const DEFAULT_ENVIRONMENTS: ProjectConfig['environments'] = {
 };
 
 /** The globs discovery uses for a service folder. */
-export function defaultServiceGlobs(path: string): Pick<ServiceConfig, 'envFiles' | 'configFiles' | 'source'> {
+export function defaultServiceGlobs(
+  path: string,
+): Pick<ServiceConfig, 'envFiles' | 'configFiles' | 'source'> {
   const base = path === '.' ? '' : `${path}/`;
   return {
     envFiles: [`${base}**/.env*`],

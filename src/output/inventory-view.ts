@@ -26,7 +26,11 @@ export function inventoryHuman(inventory: Inventory, c: ChalkInstance): string {
       e.name,
       e.kind,
       `${e.source.file}:${e.source.line}`,
-      e.classification === 'credential' ? c.red(e.classification) : e.classification === 'setting' ? e.classification : c.yellow(e.classification),
+      e.classification === 'credential'
+        ? c.red(e.classification)
+        : e.classification === 'setting'
+          ? e.classification
+          : c.yellow(e.classification),
       shownValue(e),
     ]);
     out += table(['NAME', 'KIND', 'SOURCE', 'CLASS', 'VALUE'], rows, '  ') + '\n';
@@ -34,13 +38,21 @@ export function inventoryHuman(inventory: Inventory, c: ChalkInstance): string {
   out += c.bold('Summary') + '\n';
   out += table(
     ['SERVICE', 'VARIABLES', 'CONFIG FILES', 'CREDENTIALS'],
-    inventory.services.map((s) => [s.service, String(s.summary.variables), String(s.summary.configFiles), String(s.summary.credentials)]),
+    inventory.services.map((s) => [
+      s.service,
+      String(s.summary.variables),
+      String(s.summary.configFiles),
+      String(s.summary.credentials),
+    ]),
   );
   return out;
 }
 
 export function problemsHuman(problems: Problem[], c: ChalkInstance): string {
   return problems
-    .map((p) => `${p.file}:${p.line}: ${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}\n`)
+    .map(
+      (p) =>
+        `${p.file}:${p.line}: ${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}\n`,
+    )
     .join('');
 }

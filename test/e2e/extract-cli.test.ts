@@ -16,16 +16,23 @@ async function project(files: Record<string, string>): Promise<string> {
 }
 
 const SMALL = {
-  'docker-compose.yml': 'services:\n  api:\n    build: ./api\n    environment:\n      PORT: ${PORT:-8080}\n  worker:\n    image: worker:1\n',
+  'docker-compose.yml':
+    'services:\n  api:\n    build: ./api\n    environment:\n      PORT: ${PORT:-8080}\n  worker:\n    image: worker:1\n',
   'api/.env': 'LOG_LEVEL=info\nAPI_TOKEN=abcdefghijklmnopqrstuvwxyz012345\n',
   'api/config/app.yaml': 'cache:\n  ttl: 30\n',
-  'api/src/index.ts': "export const port = Number(process.env.PORT ?? 8080);\n",
+  'api/src/index.ts': 'export const port = Number(process.env.PORT ?? 8080);\n',
   'api/src/index.test.ts': "const password = 'not-read-tests-are-excluded';\n",
   'api/node_modules/x/index.js': "const password = 'not-read-dependencies';\n",
   'services/worker/.env': 'QUEUE=jobs\n',
 };
 
-type Inv = { services: { service: string; summary: Record<string, number>; entries: { name: string; kind: string; source: { file: string; line: number }; value?: string }[] }[] };
+type Inv = {
+  services: {
+    service: string;
+    summary: Record<string, number>;
+    entries: { name: string; kind: string; source: { file: string; line: number }; value?: string }[];
+  }[];
+};
 
 describe('discovery without cfgmig.yaml', () => {
   it('finds compose services in their build context or services/<name>, skipping tests and node_modules', async () => {
@@ -47,8 +54,16 @@ describe('discovery without cfgmig.yaml', () => {
 
   it('the process environment wins over the project .env in interpolation, as in compose', async () => {
     const dir = await project({ ...SMALL, '.env': 'PORT=9000\n' });
-    const fromDotenv = JSON.parse((await runCli(['extract', '--json', '-s', 'api', '--project', dir])).stdout) as Inv;
-    const fromShell = JSON.parse((await runCli(['extract', '--json', '-s', 'api', '--project', dir], { env: cleanEnv({ PORT: '7000' }) })).stdout) as Inv;
+    const fromDotenv = JSON.parse(
+      (await runCli(['extract', '--json', '-s', 'api', '--project', dir])).stdout,
+    ) as Inv;
+    const fromShell = JSON.parse(
+      (
+        await runCli(['extract', '--json', '-s', 'api', '--project', dir], {
+          env: cleanEnv({ PORT: '7000' }),
+        })
+      ).stdout,
+    ) as Inv;
     const port = (inv: Inv) => inv.services[0]!.entries.find((e) => e.kind === 'compose')!.value;
     expect([port(fromDotenv), port(fromShell)]).toEqual(['9000', '7000']);
   });
@@ -65,13 +80,19 @@ describe('discovery without cfgmig.yaml', () => {
   it('fingerprints are stable for one key and differ under another', async () => {
     const dir = await project(SMALL);
     const fp = async (env: Record<string, string>) =>
-      (JSON.parse((await runCli(['extract', '--json', '-s', 'api', '--project', dir], { env })).stdout) as { services: { entries: { fingerprint: string }[] }[] }).services[0]!.entries.map((e) => e.fingerprint);
+      (
+        JSON.parse((await runCli(['extract', '--json', '-s', 'api', '--project', dir], { env })).stdout) as {
+          services: { entries: { fingerprint: string }[] }[];
+        }
+      ).services[0]!.entries.map((e) => e.fingerprint);
     const k1 = cleanEnv({ CFGMIG_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') });
     const k2 = cleanEnv({ CFGMIG_MASTER_KEY: Buffer.alloc(32, 2).toString('base64') });
     expect(await fp(k1)).toEqual(await fp(k1));
     expect((await fp(k1))[0]).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
     expect(await fp(k1)).not.toEqual(await fp(k2));
-    const bad = await runCli(['extract', '--project', dir], { env: cleanEnv({ CFGMIG_MASTER_KEY: 'c2hvcnQ=' }) });
+    const bad = await runCli(['extract', '--project', dir], {
+      env: cleanEnv({ CFGMIG_MASTER_KEY: 'c2hvcnQ=' }),
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('CFGMIG_MASTER_KEY must be 32 bytes');
   });
@@ -80,9 +101,13 @@ describe('discovery without cfgmig.yaml', () => {
 describe('extract options and exit codes', () => {
   it('--service filters (repeatable, comma-separated); an unknown service is exit 2 naming the known ones', async () => {
     const dir = await project(SMALL);
-    const one = JSON.parse((await runCli(['extract', '--json', '--service', 'worker', '--project', dir])).stdout) as Inv;
+    const one = JSON.parse(
+      (await runCli(['extract', '--json', '--service', 'worker', '--project', dir])).stdout,
+    ) as Inv;
     expect(one.services.map((s) => s.service)).toEqual(['worker']);
-    const two = JSON.parse((await runCli(['extract', '--json', '-s', 'worker,api', '--project', dir])).stdout) as Inv;
+    const two = JSON.parse(
+      (await runCli(['extract', '--json', '-s', 'worker,api', '--project', dir])).stdout,
+    ) as Inv;
     expect(two.services.map((s) => s.service)).toEqual(['worker', 'api']);
     const bad = await runCli(['extract', '--service', 'nope', '--project', dir]);
     expect(bad.code).toBe(2);
@@ -94,7 +119,9 @@ describe('extract options and exit codes', () => {
     const dir = await project(SMALL);
     const r = await runCli(['extract', '--out', '--project', dir]);
     expect(r.code).toBe(0);
-    const api = JSON.parse(await readFile(join(dir, '.cfgmig/inventory/api.json'), 'utf8')) as Inv & { formatVersion: number };
+    const api = JSON.parse(await readFile(join(dir, '.cfgmig/inventory/api.json'), 'utf8')) as Inv & {
+      formatVersion: number;
+    };
     expect(api.formatVersion).toBe(1);
     expect(api.services[0]!.service).toBe('api');
     await stat(join(dir, '.cfgmig/inventory/worker.json'));
@@ -104,7 +131,9 @@ describe('extract options and exit codes', () => {
     const dir = await project(SMALL);
     const r = await runCli(['extract', '--project', dir]);
     expect(r.stdout).toMatch(/^api {2}3 variables, 1 config files, 1 credentials$/m);
-    expect(r.stdout).toMatch(/API_TOKEN +env-file +api\/\.env:2 +credential +…\(32 chars\)|API_TOKEN +env-file +api\/\.env:2 +credential +\S+…\(32 chars\)/);
+    expect(r.stdout).toMatch(
+      /API_TOKEN +env-file +api\/\.env:2 +credential +…\(32 chars\)|API_TOKEN +env-file +api\/\.env:2 +credential +\S+…\(32 chars\)/,
+    );
     expect(r.stdout).toMatch(/SERVICE +VARIABLES +CONFIG FILES +CREDENTIALS/);
     expect(r.stdout).not.toContain('\x1b[');
   });
@@ -140,7 +169,8 @@ describe('cfgmig init and cfgmig.yaml', () => {
     const text = await readFile(join(dir, 'cfgmig.yaml'), 'utf8');
     expect(text).toContain('api:');
     const configured = await runCli(['extract', '--json', '--project', dir]);
-    const strip = (s: string) => (JSON.parse(s) as Inv).services.map((x) => x.entries.map((e) => [e.name, e.source]));
+    const strip = (s: string) =>
+      (JSON.parse(s) as Inv).services.map((x) => x.entries.map((e) => [e.name, e.source]));
     expect(strip(configured.stdout)).toEqual(strip(discovered.stdout));
     const again = await runCli(['init', '--project', dir]);
     expect(again.code).toBe(2);
@@ -150,7 +180,10 @@ describe('cfgmig init and cfgmig.yaml', () => {
 
   it('a bad cfgmig.yaml is exit 2 naming the file, line and field', async () => {
     const dir = await project(SMALL);
-    await writeFile(join(dir, 'cfgmig.yaml'), 'version: 1\nservices:\n  api:\n    path: api\n    profile:\n      risk: extreme\n');
+    await writeFile(
+      join(dir, 'cfgmig.yaml'),
+      'version: 1\nservices:\n  api:\n    path: api\n    profile:\n      risk: extreme\n',
+    );
     const r = await runCli(['extract', '--project', dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('cfgmig.yaml:6: services.api.profile.risk');

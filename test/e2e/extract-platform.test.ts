@@ -16,7 +16,11 @@ interface Expected {
   services: { service: string; summary: Record<string, number>; entries: Omit<Row, 'service'>[] }[];
 }
 interface Actual {
-  services: { service: string; summary: Record<string, number>; entries: { name: string; kind: string; classification: string; source: { file: string; line: number } }[] }[];
+  services: {
+    service: string;
+    summary: Record<string, number>;
+    entries: { name: string; kind: string; classification: string; source: { file: string; line: number } }[];
+  }[];
   problems: unknown[];
 }
 
@@ -24,7 +28,9 @@ const key = (r: Row) => `${r.service} ${r.file}:${r.line} ${r.name} ${r.kind} ${
 
 let fixture: { dir: string; cleanup: () => Promise<void> };
 let run: Awaited<ReturnType<typeof runCli>>;
-const expected = JSON.parse(readFileSync(join(REPO, 'fixtures/platform/expected-inventory.json'), 'utf8')) as Expected;
+const expected = JSON.parse(
+  readFileSync(join(REPO, 'fixtures/platform/expected-inventory.json'), 'utf8'),
+) as Expected;
 
 beforeAll(async () => {
   fixture = await copyFixture('platform');
@@ -42,7 +48,16 @@ describe('cfgmig extract on fixtures/platform', () => {
   it('matches expected-inventory.json entry for entry', () => {
     const actual = JSON.parse(run.stdout) as Actual;
     const got = actual.services.flatMap((s) =>
-      s.entries.map((e) => key({ service: s.service, file: e.source.file, line: e.source.line, name: e.name, kind: e.kind, classification: e.classification })),
+      s.entries.map((e) =>
+        key({
+          service: s.service,
+          file: e.source.file,
+          line: e.source.line,
+          name: e.name,
+          kind: e.kind,
+          classification: e.classification,
+        }),
+      ),
     );
     const want = expected.services.flatMap((s) => s.entries.map((e) => key({ ...e, service: s.service })));
     const missing = want.filter((k) => !got.includes(k));
@@ -53,7 +68,9 @@ describe('cfgmig extract on fixtures/platform', () => {
 
   it('has the services and per-service summary of the ground truth', () => {
     const actual = JSON.parse(run.stdout) as Actual;
-    expect(actual.services.map((s) => s.service).sort()).toEqual(expected.services.map((s) => s.service).sort());
+    expect(actual.services.map((s) => s.service).sort()).toEqual(
+      expected.services.map((s) => s.service).sort(),
+    );
     for (const s of expected.services) {
       expect(actual.services.find((a) => a.service === s.service)?.summary, s.service).toEqual(s.summary);
     }

@@ -74,15 +74,30 @@ afterAll(() => project.cleanup());
 async function writtenFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return Promise.all(
-    entries.filter((e) => e.isFile() && !e.name.endsWith('.key')).map((e) => readFile(join(e.parentPath, e.name), 'utf8')),
+    entries
+      .filter((e) => e.isFile() && !e.name.endsWith('.key'))
+      .map((e) => readFile(join(e.parentPath, e.name), 'utf8')),
   );
 }
 
 describe('a credential value never reaches any output', () => {
   it('every planted secret is found and classified as a credential (so the check below means something)', () => {
-    const inv = JSON.parse(runs.json!.stdout) as { services: { entries: { classification: string; name: string }[] }[] };
-    const names = inv.services.flatMap((s) => s.entries.filter((e) => e.classification === 'credential').map((e) => e.name));
-    for (const n of ['STRIPE_SECRET_KEY', 'SESSION_SECRET', 'ADMIN_PASSWORD', 'DB_PASSWORD', 'database.password', 'auth.clientSecret', 'apiToken', 'DATABASE_URL']) {
+    const inv = JSON.parse(runs.json!.stdout) as {
+      services: { entries: { classification: string; name: string }[] }[];
+    };
+    const names = inv.services.flatMap((s) =>
+      s.entries.filter((e) => e.classification === 'credential').map((e) => e.name),
+    );
+    for (const n of [
+      'STRIPE_SECRET_KEY',
+      'SESSION_SECRET',
+      'ADMIN_PASSWORD',
+      'DB_PASSWORD',
+      'database.password',
+      'auth.clientSecret',
+      'apiToken',
+      'DATABASE_URL',
+    ]) {
       expect(names).toContain(n);
     }
   });
@@ -91,7 +106,12 @@ describe('a credential value never reaches any output', () => {
     expect(runs.json!.code).toBe(2);
     const inv = JSON.parse(runs.json!.stdout) as { problems: { file: string }[] };
     const files = inv.problems.map((p) => p.file);
-    for (const f of ['services/broken/.env', 'services/broken/config/bad.yaml', 'services/broken/src/bad.ts', 'services/broken/src/bad.py']) {
+    for (const f of [
+      'services/broken/.env',
+      'services/broken/config/bad.yaml',
+      'services/broken/src/bad.ts',
+      'services/broken/src/bad.py',
+    ]) {
       expect(files).toContain(f);
     }
   });

@@ -10,7 +10,30 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-const NASTY = ['\0', '\uD800', '\uDFFF', '"', "'", '`', '${', '}', ':', '-', '\n', '\r', '\t', '#', '&a', '*a', '<<', '[', '{', '\\', '=', '\u2028'];
+const NASTY = [
+  '\0',
+  '\uD800',
+  '\uDFFF',
+  '"',
+  "'",
+  '`',
+  '${',
+  '}',
+  ':',
+  '-',
+  '\n',
+  '\r',
+  '\t',
+  '#',
+  '&a',
+  '*a',
+  '<<',
+  '[',
+  '{',
+  '\\',
+  '=',
+  '\u2028',
+];
 
 /** Random text mixing printable characters, control bytes, lone surrogates and syntax fragments. */
 export function randomText(rand: () => number, maxLen = 400): string {
@@ -35,7 +58,8 @@ export function mutate(rand: () => number, sample: string): string {
     if (r < 0.2) s = s.slice(0, at);
     else if (r < 0.5) s = s.slice(0, at) + NASTY[Math.floor(rand() * NASTY.length)] + s.slice(at);
     else if (r < 0.7) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(rand() * 20));
-    else if (r < 0.85) s = s.slice(0, at) + String.fromCharCode(Math.floor(rand() * 0x10000)) + s.slice(at + 1);
+    else if (r < 0.85)
+      s = s.slice(0, at) + String.fromCharCode(Math.floor(rand() * 0x10000)) + s.slice(at + 1);
     else s = s.slice(0, at) + s.slice(Math.floor(rand() * s.length)); // splice in a later part
   }
   return s;

@@ -36,7 +36,8 @@ describe('compose environment extraction', () => {
   });
 
   it('list form, including a pass-through name without a value', () => {
-    const text = 'services:\n  w:\n    environment:\n      - A=1\n      - B=${X}=y\n      - C=\n      - PASSTHROUGH\n';
+    const text =
+      'services:\n  w:\n    environment:\n      - A=1\n      - B=${X}=y\n      - C=\n      - PASSTHROUGH\n';
     expect(entries(text, { X: 'x' })[0]!.env).toEqual([
       ['A', 4, '1'],
       ['B', 5, 'x=y'],
@@ -85,18 +86,40 @@ describe('compose environment extraction', () => {
       '      - path: req.env',
     ].join('\n');
     const r = extractCompose('docker-compose.yml', text, env({ NAME: 'bee' }));
-    expect(r.services.map((s) => [s.name, s.buildContext, s.envFiles.map((f) => [f.path, f.required, f.line])])).toEqual([
+    expect(
+      r.services.map((s) => [s.name, s.buildContext, s.envFiles.map((f) => [f.path, f.required, f.line])]),
+    ).toEqual([
       ['a', './services/a', [['a.env', true, 4]]],
-      ['b', './svc/bee', [['one.env', true, 7], ['two.env', true, 7]]],
-      ['c', null, [['opt.env', false, 10], ['req.env', true, 12]]],
+      [
+        'b',
+        './svc/bee',
+        [
+          ['one.env', true, 7],
+          ['two.env', true, 7],
+        ],
+      ],
+      [
+        'c',
+        null,
+        [
+          ['opt.env', false, 10],
+          ['req.env', true, 12],
+        ],
+      ],
     ]);
   });
 
   it('${VAR:?msg} with VAR unset is a problem at its line, not a crash; the value is unknown', () => {
-    const text = 'services:\n  a:\n    environment:\n      OK: fine\n      DB_URL: ${DB_URL:?set DB_URL first}\n';
+    const text =
+      'services:\n  a:\n    environment:\n      OK: fine\n      DB_URL: ${DB_URL:?set DB_URL first}\n';
     const r = extractCompose('docker-compose.yml', text, env({}));
     expect(r.problems).toEqual([
-      expect.objectContaining({ file: 'docker-compose.yml', line: 5, severity: 'error', message: expect.stringContaining('DB_URL') }),
+      expect.objectContaining({
+        file: 'docker-compose.yml',
+        line: 5,
+        severity: 'error',
+        message: expect.stringContaining('DB_URL'),
+      }),
     ]);
     expect(r.services[0]!.entries.map((e) => [e.name, e.value])).toEqual([
       ['OK', 'fine'],
@@ -108,7 +131,11 @@ describe('compose environment extraction', () => {
     const r = extractCompose('docker-compose.yml', 'services:\n  a:\n    environment: [\n', env({}));
     expect(r.services).toEqual([]);
     expect(r.problems[0]).toMatchObject({ severity: 'error' });
-    const bad = extractCompose('docker-compose.yml', 'services:\n  a:\n    environment:\n      X: ${SECRET} ${', env({ SECRET: 'MARKER_S3CR3T' }));
+    const bad = extractCompose(
+      'docker-compose.yml',
+      'services:\n  a:\n    environment:\n      X: ${SECRET} ${',
+      env({ SECRET: 'MARKER_S3CR3T' }),
+    );
     expect(JSON.stringify(bad.problems)).not.toContain('MARKER_S3CR3T');
     expect(bad.problems).toHaveLength(1);
   });

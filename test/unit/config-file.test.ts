@@ -16,7 +16,8 @@ describe('config files flattened to dotted paths', () => {
   });
 
   it('a list of scalars is one setting; a list of objects is indexed', () => {
-    const text = 'kafka:\n  topics: [orders, fills]\n  brokers:\n    - host: a\n      port: 9092\n    - host: b\n';
+    const text =
+      'kafka:\n  topics: [orders, fills]\n  brokers:\n    - host: a\n      port: 9092\n    - host: b\n';
     expect(flat('c.yml', text)).toEqual([
       ['kafka.topics', 2, '["orders","fills"]'],
       ['kafka.brokers.0.host', 4, 'a'],
@@ -47,7 +48,8 @@ describe('config files flattened to dotted paths', () => {
   });
 
   it('JSON with the line of each property', () => {
-    const text = '{\n  "service": {\n    "port": 8080,\n    "tls": false\n  },\n  "hosts": ["a", "b"],\n  "x": null\n}\n';
+    const text =
+      '{\n  "service": {\n    "port": 8080,\n    "tls": false\n  },\n  "hosts": ["a", "b"],\n  "x": null\n}\n';
     expect(flat('c.json', text)).toEqual([
       ['service.port', 3, '8080'],
       ['service.tls', 4, 'false'],
@@ -73,7 +75,8 @@ describe('config files flattened to dotted paths', () => {
   });
 
   it('an alias cycle or a billion-laughs document does not hang or crash', () => {
-    const laughs = 'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n';
+    const laughs =
+      'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n';
     const r = flattenConfigFile('c.yaml', laughs);
     expect(r.entries.length + r.problems.length).toBeGreaterThan(0);
   });

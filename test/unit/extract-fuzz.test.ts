@@ -15,7 +15,11 @@ import { REPO } from '../support/cli.js';
 import { mulberry32, mutate, randomText } from '../support/prng.js';
 
 const root = join(REPO, 'fixtures/platform');
-const corpus = globSync(['**/*', '**/.env*'], { cwd: root, dot: true, ignore: ['expected-inventory.json', '**/*.md', '**/Dockerfile'] }).map((f) => ({
+const corpus = globSync(['**/*', '**/.env*'], {
+  cwd: root,
+  dot: true,
+  ignore: ['expected-inventory.json', '**/*.md', '**/Dockerfile'],
+}).map((f) => ({
   file: f,
   text: readFileSync(join(root, f), 'utf8'),
 }));
@@ -52,7 +56,10 @@ describe('every parser survives random and mutated files', () => {
     expect(inputs.length).toBeGreaterThan(600);
     for (const text of inputs) {
       let result: ParseResult | undefined;
-      expect(() => (result = parseText(file, text, kind, lookup)), JSON.stringify(text.slice(0, 200))).not.toThrow();
+      expect(
+        () => (result = parseText(file, text, kind, lookup)),
+        JSON.stringify(text.slice(0, 200)),
+      ).not.toThrow();
       checkResult(result!, text);
     }
   });
@@ -62,7 +69,10 @@ describe('every parser survives random and mutated files', () => {
     const compose = corpus.find((c) => c.file === 'docker-compose.yml')!.text;
     for (let i = 0; i < 1500; i++) {
       const text = i % 5 === 0 ? randomText(rand, 3000) : mutate(rand, compose);
-      expect(() => extractCompose('docker-compose.yml', text, lookup), JSON.stringify(text.slice(0, 200))).not.toThrow();
+      expect(
+        () => extractCompose('docker-compose.yml', text, lookup),
+        JSON.stringify(text.slice(0, 200)),
+      ).not.toThrow();
     }
   });
 });

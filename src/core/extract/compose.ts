@@ -62,7 +62,9 @@ export function extractCompose(file: string, text: string, lookup: Lookup): Comp
     };
     const build = fields.get('build');
     if (build) {
-      const ctxNode = isMap(build.value) ? (mapPairs(doc, build.value).find((p) => p.key === 'context')?.value ?? null) : build.value;
+      const ctxNode = isMap(build.value)
+        ? (mapPairs(doc, build.value).find((p) => p.key === 'context')?.value ?? null)
+        : build.value;
       const ctx = scalarString(ctxNode);
       if (ctx !== null) service.buildContext = interpolate(ctx, lineOf(ctxNode, lc));
     }
@@ -111,12 +113,22 @@ function environmentEntries(
       else add((text ?? raw).slice(0, eq), line, text === null ? null : text.slice(eq + 1), []);
     }
   } else if (node != null) {
-    problems.push({ file, line: lineOf(node, lc), message: 'environment must be a map or a list', severity: 'error' });
+    problems.push({
+      file,
+      line: lineOf(node, lc),
+      message: 'environment must be a map or a list',
+      severity: 'error',
+    });
   }
   return entries;
 }
 
-function envFileRefs(doc: Document, node: Node | null, lc: LineCounter, interpolate: Interpolate): ComposeEnvFileRef[] {
+function envFileRefs(
+  doc: Document,
+  node: Node | null,
+  lc: LineCounter,
+  interpolate: Interpolate,
+): ComposeEnvFileRef[] {
   const items = isSeq(node) ? node.items.map((i) => resolveNode(doc, i)) : [node];
   const refs: ComposeEnvFileRef[] = [];
   for (const item of items) {

@@ -37,7 +37,9 @@ function flattenYaml(file: string, text: string): ParseResult {
     } else if (isSeq(node)) {
       const items = node.items.map((i) => resolveNode(doc as Document, i));
       if (items.every((i) => i == null || isScalar(i))) {
-        entries.push(entry(file, path, line, JSON.stringify(items.map((i) => (isScalar(i) ? i.value : null)))));
+        entries.push(
+          entry(file, path, line, JSON.stringify(items.map((i) => (isScalar(i) ? i.value : null)))),
+        );
       } else items.forEach((item, idx) => visit(item, join(path, idx), lineOf(item, lc), depth + 1));
     } else if (path !== '') {
       const v = isScalar(node) ? node.value : null;

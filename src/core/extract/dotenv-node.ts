@@ -80,7 +80,8 @@ export function parseNodeDotenv(src: string): NodeDotenvResult {
     const lineEnd = nl === -1 ? lines.length : nl;
     if (!covered[n]) {
       const content = lines.slice(start, lineEnd).trim();
-      if (content !== '' && !content.startsWith('#') && ignoredLines.at(-1) !== lfLine[n]) ignoredLines.push(lfLine[n]!);
+      if (content !== '' && !content.startsWith('#') && ignoredLines.at(-1) !== lfLine[n])
+        ignoredLines.push(lfLine[n]!);
     }
     start = lineEnd + 1;
   }

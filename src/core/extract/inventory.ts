@@ -29,7 +29,8 @@ export function toInventoryEntry(raw: RawEntry, fingerprint: Fingerprinter): Inv
     classification,
   };
   const fp = raw.value === null ? null : fingerprint(raw.value);
-  if (classification === 'credential') return { ...base, redacted: redact(raw.value), fingerprint: fp, reasons };
+  if (classification === 'credential')
+    return { ...base, redacted: redact(raw.value), fingerprint: fp, reasons };
   return { ...base, value: raw.value, fingerprint: fp, reasons };
 }
 
@@ -37,12 +38,18 @@ const byPosition = (a: { source: { file: string; line: number }; name: string },
   a.source.file.localeCompare(b.source.file) || a.source.line - b.source.line || a.name.localeCompare(b.name);
 
 export function summarize(entries: InventoryEntry[], configFiles: string[]): ServiceInventory['summary'] {
-  const variables = new Set(entries.filter((e) => e.kind === 'env-file' || e.kind === 'compose').map((e) => e.name));
+  const variables = new Set(
+    entries.filter((e) => e.kind === 'env-file' || e.kind === 'compose').map((e) => e.name),
+  );
   const credentials = new Set(entries.filter((e) => e.classification === 'credential').map((e) => e.name));
   return { variables: variables.size, configFiles: new Set(configFiles).size, credentials: credentials.size };
 }
 
-export function buildInventory(services: ServiceExtraction[], problems: Problem[], fingerprint: Fingerprinter): Inventory {
+export function buildInventory(
+  services: ServiceExtraction[],
+  problems: Problem[],
+  fingerprint: Fingerprinter,
+): Inventory {
   const out: ServiceInventory[] = services.map((svc) => {
     const entries = svc.entries.map((e) => toInventoryEntry(e, fingerprint)).sort(byPosition);
     return { service: svc.service, entries, summary: summarize(entries, svc.configFiles) };

@@ -43,7 +43,11 @@ export function mapPairs(doc: Document, node: Node | null, seen: Set<Node> = new
       for (const source of sources) merged.push(...mapPairs(doc, source, seen));
       continue;
     }
-    explicit.push({ key: scalarKey(pair.key), keyNode: pair.key as Node, value: resolveNode(doc, pair.value) });
+    explicit.push({
+      key: scalarKey(pair.key),
+      keyNode: pair.key as Node,
+      value: resolveNode(doc, pair.value),
+    });
   }
   seen.delete(node);
   const result = new Map<string, ResolvedPair>();
@@ -52,7 +56,10 @@ export function mapPairs(doc: Document, node: Node | null, seen: Set<Node> = new
   return [...result.values()];
 }
 
-export function lineOf(node: { range?: [number, number, number] | null } | null | undefined, lc: LineCounter): number {
+export function lineOf(
+  node: { range?: [number, number, number] | null } | null | undefined,
+  lc: LineCounter,
+): number {
   const offset = node?.range?.[0];
   return offset === undefined ? 1 : lc.linePos(offset).line;
 }
