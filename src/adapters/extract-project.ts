@@ -5,26 +5,16 @@
  */
 import { resolve } from 'node:path';
 import { glob } from 'tinyglobby';
-import { flattenConfigFile } from '../core/extract/config-file.js';
-import { parseComposeDotenv } from '../core/extract/dotenv-compose.js';
-import { parseNodeDotenv } from '../core/extract/dotenv-node.js';
-import type { Lookup } from '../core/extract/interpolate.js';
 import type { ServiceExtraction } from '../core/extract/inventory.js';
-import { scanPythonSource } from '../core/extract/source-python.js';
-import { scanJsSource } from '../core/extract/source-js.js';
 import type { ParseResult, Problem, RawEntry } from '../core/extract/types.js';
-import {
-  ALWAYS_EXCLUDED,
-  type DotenvDialect,
-  type ProjectConfig,
-  type ServiceConfig,
-} from '../config/project.js';
+import { ALWAYS_EXCLUDED, type ProjectConfig, type ServiceConfig } from '../config/project.js';
 import { badInput } from '../errors.js';
-import { loadComposeProject, type Env } from './compose-project.js';
-import { mapLimit } from './concurrency.js';
+import { loadComposeProject, type ComposeProject, type Env } from './compose-project.js';
 import { projectRelative, readTextFile } from './files.js';
+import { parseText, type FileKind } from './parse-file.js';
+import { parseAll } from './parse-pool.js';
 
-const READ_CONCURRENCY = 32;
+export { parseText } from './parse-file.js';
 
 export interface ExtractOptions {
   /** Service ids to extract; all when empty. */
@@ -37,7 +27,17 @@ export interface ProjectExtraction {
   problems: Problem[];
 }
 
-type FileKind = { kind: 'dotenv'; dialect: DotenvDialect } | { kind: 'config' } | { kind: 'source' };
+/** What one service reads, in the order its entries are listed. */
+interface ServiceFiles {
+  svc: ServiceConfig;
+  composeEntries: RawEntry[];
+  /** Env files with the dialect they are read in; compose `env_file:` ones first. */
+  envFiles: { rel: string; kind: FileKind }[];
+  /** compose `env_file:` references without `required: false`: a missing one stops compose. */
+  requiredEnvFiles: { rel: string; path: string; composeFile: string; line: number; service: string }[];
+  configFiles: string[];
+  sources: string[];
+}
 
 export async function extractProject(
   project: ProjectConfig,
@@ -46,51 +46,100 @@ export async function extractProject(
   const selected = selectServices(project, opts.services ?? []);
   const compose = await loadComposeProject(project.root, project.compose, opts.env);
   const problems: Problem[] = [...compose.problems];
-  const parse = fileParser(project.root, compose.lookup, problems);
-  const services: ServiceExtraction[] = [];
-  for (const svc of selected) {
-    const entries: RawEntry[] = [];
-    const seenEnvFiles = new Set<string>();
-    for (const file of compose.files) {
-      for (const cs of file.services.filter((s) => s.name === svc.compose)) {
-        entries.push(...cs.entries);
-        for (const ref of cs.envFiles) {
-          const rel = projectRelative(project.root, resolve(file.dir, ref.path));
-          if (seenEnvFiles.has(rel)) continue;
-          seenEnvFiles.add(rel);
-          const result = await parse(rel, { kind: 'dotenv', dialect: 'compose' });
-          if (result === 'missing') {
-            if (ref.required) {
-              problems.push({
-                file: file.file,
-                line: ref.line,
-                message: `env_file ${ref.path} of service ${cs.name} not found; compose refuses to start without it (create it, or mark it required: false)`,
-                severity: 'error',
-              });
-            }
-          } else entries.push(...result.entries);
-        }
+  const plans = await Promise.all(selected.map((svc) => serviceFiles(project.root, svc, compose)));
+
+  // Env files interpolate through the compose lookup, so they parse here; the rest in parallel.
+  const parsed = new Map<string, ParseResult>();
+  const missing = new Set<string>();
+  const keyOf = (rel: string, kind: FileKind) =>
+    `${kind.kind}:${kind.kind === 'dotenv' ? kind.dialect : ''}:${rel}`;
+  const record = (
+    rel: string,
+    key: string,
+    outcome: { ok: true; result: ParseResult } | { ok: false; message: string },
+  ) => {
+    if (outcome.ok) {
+      parsed.set(key, outcome.result);
+      problems.push(...outcome.result.problems);
+    } else if (outcome.message === 'file not found') missing.add(rel);
+    else {
+      problems.push({ file: rel, line: 1, message: outcome.message, severity: 'error' });
+    }
+  };
+  for (const { rel, kind } of plans.flatMap((p) => p.envFiles)) {
+    const key = keyOf(rel, kind);
+    if (parsed.has(key)) continue;
+    const read = await readTextFile(resolve(project.root, rel));
+    record(rel, key, read.ok ? { ok: true, result: parseText(rel, read.text, kind, compose.lookup) } : read);
+  }
+  const jobs = new Map<string, { rel: string; kind: FileKind }>();
+  for (const p of plans) {
+    for (const rel of p.configFiles)
+      jobs.set(keyOf(rel, { kind: 'config' }), { rel, kind: { kind: 'config' } });
+    for (const rel of p.sources) jobs.set(keyOf(rel, { kind: 'source' }), { rel, kind: { kind: 'source' } });
+  }
+  const list = [...jobs.entries()];
+  const outcomes = await parseAll(list.map(([, j]) => ({ ...j, abs: resolve(project.root, j.rel) })));
+  list.forEach(([key, job], i) => record(job.rel, key, outcomes[i]!));
+
+  for (const ref of plans.flatMap((p) => p.requiredEnvFiles).filter((r) => missing.has(r.rel))) {
+    problems.push({
+      file: ref.composeFile,
+      line: ref.line,
+      message: `env_file ${ref.path} of service ${ref.service} not found; compose refuses to start without it (create it, or mark it required: false)`,
+      severity: 'error',
+    });
+  }
+  const entriesOf = (rel: string, kind: FileKind) => parsed.get(keyOf(rel, kind))?.entries ?? [];
+  const services = plans.map((p): ServiceExtraction => ({
+    service: p.svc.id,
+    entries: [
+      ...p.composeEntries,
+      ...p.envFiles.flatMap((f) => entriesOf(f.rel, f.kind)),
+      ...p.configFiles.flatMap((f) => entriesOf(f, { kind: 'config' })),
+      ...p.sources.flatMap((f) => entriesOf(f, { kind: 'source' })),
+    ],
+    configFiles: p.configFiles.filter((f) => parsed.has(keyOf(f, { kind: 'config' }))),
+  }));
+  return { services, problems };
+}
+
+async function serviceFiles(
+  root: string,
+  svc: ServiceConfig,
+  compose: ComposeProject,
+): Promise<ServiceFiles> {
+  const composeEntries: RawEntry[] = [];
+  const envFiles: ServiceFiles['envFiles'] = [];
+  const requiredEnvFiles: ServiceFiles['requiredEnvFiles'] = [];
+  const seen = new Set<string>();
+  for (const file of compose.files) {
+    for (const cs of file.services.filter((s) => s.name === svc.compose)) {
+      composeEntries.push(...cs.entries);
+      for (const ref of cs.envFiles) {
+        const rel = projectRelative(root, resolve(file.dir, ref.path));
+        if (ref.required)
+          requiredEnvFiles.push({
+            rel,
+            path: ref.path,
+            composeFile: file.file,
+            line: ref.line,
+            service: cs.name,
+          });
+        if (seen.has(rel)) continue;
+        seen.add(rel);
+        envFiles.push({ rel, kind: { kind: 'dotenv', dialect: 'compose' } });
       }
     }
-    const [envFiles, configFiles, sources] = await Promise.all([
-      listFiles(project.root, svc.envFiles, svc),
-      listFiles(project.root, svc.configFiles, svc),
-      listFiles(project.root, svc.source, svc),
-    ]);
-    const tasks: [string, FileKind][] = [
-      ...envFiles
-        .filter((f) => !seenEnvFiles.has(f))
-        .map((f): [string, FileKind] => [f, { kind: 'dotenv', dialect: svc.dotenv }]),
-      ...configFiles.map((f): [string, FileKind] => [f, { kind: 'config' }]),
-      ...sources.map((f): [string, FileKind] => [f, { kind: 'source' }]),
-    ];
-    // Reads overlap; parsing stays on this thread. Results keep file order, so output is stable.
-    for (const result of await mapLimit(tasks, READ_CONCURRENCY, ([rel, kind]) => parse(rel, kind))) {
-      if (result !== 'missing') entries.push(...result.entries);
-    }
-    services.push({ service: svc.id, entries, configFiles });
   }
-  return { services, problems };
+  const [own, configFiles, sources] = await Promise.all([
+    listFiles(root, svc.envFiles, svc),
+    listFiles(root, svc.configFiles, svc),
+    listFiles(root, svc.source, svc),
+  ]);
+  for (const rel of own)
+    if (!seen.has(rel)) envFiles.push({ rel, kind: { kind: 'dotenv', dialect: svc.dotenv } });
+  return { svc, composeEntries, envFiles, requiredEnvFiles, configFiles, sources };
 }
 
 function selectServices(project: ProjectConfig, ids: string[]): ServiceConfig[] {
@@ -115,75 +164,4 @@ async function listFiles(root: string, patterns: string[], svc: ServiceConfig): 
     followSymbolicLinks: false,
   });
   return files.sort();
-}
-
-/** Reads and parses each file once, however many services share it. */
-function fileParser(root: string, lookup: Lookup, problems: Problem[]) {
-  const cache = new Map<string, Promise<ParseResult | 'missing'>>();
-  const run = async (rel: string, kind: FileKind): Promise<ParseResult | 'missing'> => {
-    const read = await readTextFile(resolve(root, rel));
-    if (!read.ok) {
-      if (read.message === 'file not found') return 'missing';
-      problems.push({ file: rel, line: 1, message: read.message, severity: 'error' });
-      return { entries: [], problems: [] };
-    }
-    const result = parseText(rel, read.text, kind, lookup);
-    problems.push(...result.problems);
-    return result;
-  };
-  return (rel: string, kind: FileKind): Promise<ParseResult | 'missing'> => {
-    const key = `${kind.kind}:${kind.kind === 'dotenv' ? kind.dialect : ''}:${rel}`;
-    let pending = cache.get(key);
-    if (!pending) cache.set(key, (pending = run(rel, kind)));
-    return pending;
-  };
-}
-
-export function parseText(file: string, text: string, kind: FileKind, lookup: Lookup): ParseResult {
-  if (kind.kind === 'config') return flattenConfigFile(file, text);
-  if (kind.kind === 'source')
-    return /\.py$/i.test(file) ? scanPythonSource(file, text) : scanJsSource(file, text);
-  return kind.dialect === 'compose' ? composeDotenvFile(file, text, lookup) : nodeDotenvFile(file, text);
-}
-
-function composeDotenvFile(file: string, text: string, lookup: Lookup): ParseResult {
-  const parsed = parseComposeDotenv(text, { lookup });
-  const entries = [
-    ...parsed.vars.map((v): RawEntry => ({
-      name: v.key,
-      kind: 'env-file',
-      source: { file, line: v.line },
-      value: v.value,
-    })),
-    // A bare `KEY` line passes the shell's value through; unset here, it is still configuration the service expects.
-    ...parsed.unresolved.map((u): RawEntry => ({
-      name: u.key,
-      kind: 'env-file',
-      source: { file, line: u.line },
-      value: null,
-      hints: ['pass-through from the shell environment'],
-    })),
-  ].sort((a, b) => a.source.line - b.source.line);
-  const problems: Problem[] = parsed.error
-    ? [{ file, line: parsed.error.line, message: parsed.error.message, severity: 'error' }]
-    : [];
-  return { entries, problems };
-}
-
-function nodeDotenvFile(file: string, text: string): ParseResult {
-  const parsed = parseNodeDotenv(text);
-  return {
-    entries: parsed.vars.map((v): RawEntry => ({
-      name: v.key,
-      kind: 'env-file',
-      source: { file, line: v.line },
-      value: v.value,
-    })),
-    problems: parsed.ignoredLines.map((line) => ({
-      file,
-      line,
-      message: 'not a KEY=value line; dotenv ignores it',
-      severity: 'warning' as const,
-    })),
-  };
 }

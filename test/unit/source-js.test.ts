@@ -1,17 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_NESTING_ESTIMATE,
-  estimateNestingDepth,
-  jsMayContainConfig,
-  makeLineLocator,
-  sanitizeParserMessage,
-  scanJsSource,
-} from '../../src/core/extract/source-js.js';
+import { jsMayContainConfig, scanJsSource } from '../../src/core/extract/source/js-scanner.js';
+import { sanitizeParserMessage } from '../../src/core/extract/source/messages.js';
+import { MAX_NESTING_ESTIMATE } from '../../src/core/extract/source/nesting-cost.js';
+import { estimateNestingDepth } from '../../src/core/extract/source/nesting-guard.js';
 import {
   SECRET_PREFILTER_KEYWORDS,
   secretNameMatch,
   secretValueMatch,
 } from '../../src/core/extract/secret-patterns.js';
+import { lineLocator } from '../../src/core/text/lines.js';
+import { mulberry32, mutate, randomText } from '../support/prng.js';
 
 type Row = [name: string, line: number, value: string | null];
 const scan = (code: string, file = 'src/app.ts') => scanJsSource(file, code);
@@ -264,15 +262,20 @@ describe('scanJsSource: line numbers', () => {
     ]);
   });
 
-  it('handles CRLF and lone CR line endings', () => {
+  it('counts CRLF as one line break and a lone CR as none (lines are counted by LF)', () => {
     expect(rows("const a = 1;\r\nconst b = 2;\r\nconst password = 'x';")).toEqual([['password', 3, 'x']]);
-    expect(rows("const a = 1;\rconst password = 'x';")).toEqual([['password', 2, 'x']]);
+    expect(rows("const sql = `a\r\nb\r\n`;\r\nconst password = `x\r\ny`;\r\nconst token = 'z';")).toEqual([
+      ['password', 4, 'x\ny'], // a template's CRLF is cooked to LF
+      ['token', 6, 'z'],
+    ]);
+    // Old Mac line endings: editors, grep and git see one line, and so does the report.
+    expect(rows("const a = 1;\rconst password = 'x';")).toEqual([['password', 1, 'x']]);
   });
 
-  it('makeLineLocator maps offsets to 1-based lines', () => {
-    const at = makeLineLocator('ab\ncd\r\nef\rg');
-    expect([0, 2, 3, 5, 6, 7, 9, 10, 11].map(at)).toEqual([1, 1, 2, 2, 2, 3, 3, 4, 4]);
-    expect(makeLineLocator('')(0)).toBe(1);
+  it('reports lines the way the shared lineLocator counts them', () => {
+    const at = lineLocator('ab\ncd\r\nef\rg');
+    expect([0, 2, 3, 5, 6, 7, 9, 10, 11].map(at)).toEqual([1, 1, 2, 2, 2, 3, 3, 3, 3]);
+    expect(lineLocator('')(0)).toBe(1);
   });
 });
 
@@ -448,7 +451,7 @@ describe('scanJsSource: pre-filter', () => {
 });
 
 describe('scanJsSource: nesting guard (oxc crashes the process on very deep nesting)', () => {
-  // Repetitions at which oxc crashed in a 4 MB worker-thread stack (see source-js.ts); each form,
+  // Repetitions at which oxc crashed in a 4 MB worker-thread stack (see nesting-cost.ts); each form,
   // at that size, must be estimated above the limit, so it is never handed to the parser.
   const forms: [string, number, (n: number) => string, boolean][] = [
     ['parentheses', 3000, (n) => 'x = ' + '('.repeat(n) + '1' + ')'.repeat(n), false],
@@ -536,18 +539,6 @@ describe('scanJsSource: nesting guard (oxc crashes the process on very deep nest
 // Fuzz: never throws, lines in range.
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32: small seeded PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const JS_SEEDS = [
   `import { Pool } from 'pg';\nconst pool = new Pool({ connectionString: process.env.DATABASE_URL || '${PG_URL}' });\n`,
   `export const config = {\n  port: parseInt(process.env.PORT || '8000', 10),\n  apiKey: 'abc',\n  /* password: 'x' */\n};\n`,
@@ -555,99 +546,35 @@ const JS_SEEDS = [
   `const el = <App password="p" url={'${PG_URL}'} />;\n// comment ${AWS_KEY}\nconst t = \`\n\${x}\n\`;\n`,
   `const p = import.meta.env.VITE_X ?? 3;\nenum E { TOKEN = 'x' }\nfunction f(apiKey = 'y') {}\nconst r = /re\\/g/g;\n`,
 ];
-const FRAGMENTS = [
-  '\0',
-  '\uD800',
-  '\uDC00',
-  '\uFFFF',
-  '😀',
-  '\r',
-  '\n',
-  '\r\n',
-  '\u2028',
-  "'",
-  '"',
-  '`',
-  '${',
-  '}',
-  '{',
-  '(',
-  ')',
-  '/*',
-  '*/',
-  '//',
-  '/',
-  '\\',
-  '<',
-  '>',
-  '</',
-  'process.env.',
-  '||',
-  '??',
-  '= ',
-  'password',
-  ': ',
-  ',',
-  ';',
-  '#',
-  '@',
-  'é',
-  ' ',
-  '\t',
-];
 
-function mutate(rand: () => number, base: string): string {
-  let s = base;
-  const ops = 1 + Math.floor(rand() * 6);
-  for (let k = 0; k < ops; k++) {
-    const pos = Math.floor(rand() * (s.length + 1));
-    const r = rand();
-    if (r < 0.4) s = s.slice(0, pos) + FRAGMENTS[Math.floor(rand() * FRAGMENTS.length)]! + s.slice(pos);
-    else if (r < 0.7) s = s.slice(0, pos) + s.slice(pos + 1 + Math.floor(rand() * 8));
-    else if (r < 0.85) s = s.slice(0, pos) + String.fromCharCode(Math.floor(rand() * 0x10000)) + s.slice(pos);
-    else {
-      const from = Math.floor(rand() * s.length);
-      s = s.slice(0, pos) + s.slice(from, from + Math.floor(rand() * 30)) + s.slice(pos);
-    }
-  }
-  return s;
-}
+/** JS syntax that the generic damage of test/support/prng.ts does not produce. */
+const JS_SYNTAX = ['process.env.', '||', '??', '/*', '*/', '//', '</', '\r\n', '😀', '\uDC00', 'password: '];
 
-function randomText(rand: () => number): string {
-  const len = Math.floor(rand() * 120);
-  let s = '';
-  for (let i = 0; i < len; i++) {
-    s +=
-      rand() < 0.5
-        ? FRAGMENTS[Math.floor(rand() * FRAGMENTS.length)]!
-        : String.fromCharCode(Math.floor(rand() * 0x10000));
-  }
-  return s;
-}
-
-function countLines(text: string): number {
-  return makeLineLocator(text)(text.length);
+/** `s` with one piece of JS syntax spliced in at a random place. */
+function withSyntax(rand: () => number, s: string): string {
+  const at = Math.floor(rand() * (s.length + 1));
+  return s.slice(0, at) + JS_SYNTAX[Math.floor(rand() * JS_SYNTAX.length)]! + s.slice(at);
 }
 
 describe('scanJsSource: fuzz', () => {
   it('never throws and reports lines in range for 1,500 random and mutated inputs', () => {
-    const rand = prng(0xc0ff1e);
+    const rand = mulberry32(0xc0ff1e);
     const files = ['a.ts', 'a.tsx', 'a.js', 'a.mjs', 'a.cjs', 'a.jsx'];
     for (let i = 0; i < 1500; i++) {
       const seed = JS_SEEDS[i % JS_SEEDS.length]!;
       // Some inputs are long enough (> 1,000 characters) to go through the nesting guard too.
       const text =
         i % 5 === 4
-          ? 'process.env ' + randomText(rand)
-          : mutate(rand, i % 7 === 3 ? seed.repeat(3) + JS_SEEDS.join('') : seed);
+          ? 'process.env ' + withSyntax(rand, withSyntax(rand, randomText(rand, 200)))
+          : mutate(rand, withSyntax(rand, i % 7 === 3 ? seed.repeat(3) + JS_SEEDS.join('') : seed));
       const file = files[i % files.length]!;
       let res: ReturnType<typeof scanJsSource> | undefined;
       expect(() => (res = scanJsSource(file, text)), `input #${i}: ${JSON.stringify(text)}`).not.toThrow();
       expect(estimateNestingDepth(text, i % 2 === 0, Infinity)).toBeGreaterThanOrEqual(0);
-      const max = countLines(text);
+      const lines = text.split('\n').length;
       for (const e of [...res!.entries.map((x) => x.source), ...res!.problems]) {
         expect(e.line, `input #${i}`).toBeGreaterThanOrEqual(1);
-        expect(e.line, `input #${i}`).toBeLessThanOrEqual(max);
+        expect(e.line, `input #${i}`).toBeLessThanOrEqual(lines);
       }
       for (const e of res!.entries) expect(e.kind).toBe('hardcoded');
     }

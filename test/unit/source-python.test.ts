@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { pythonMayContainConfig, scanPythonSource } from '../../src/core/extract/source-python.js';
-import { makeLineLocator } from '../../src/core/extract/source-js.js';
 import { secretNameMatch, secretValueMatch } from '../../src/core/extract/secret-patterns.js';
+import { pythonMayContainConfig, scanPythonSource } from '../../src/core/extract/source/python-scanner.js';
+import { mulberry32, mutate, randomText } from '../support/prng.js';
 
 type Row = [name: string, line: number, value: string | null];
 const scan = (code: string) => scanPythonSource('app/settings.py', code);
@@ -183,10 +183,21 @@ describe('scanPythonSource: line numbers', () => {
     ]);
   });
 
-  it('handles CRLF and lone CR line endings, a BOM, and CRLF continuations inside strings', () => {
+  it('counts CRLF as one line break (also after a BOM, continuations and triple-quoted strings)', () => {
     expect(rows("x = 'a\\\r\nb'\r\nPASSWORD = 'c\\\r\nd'")).toEqual([['PASSWORD', 3, 'cd']]);
     expect(rows("\uFEFFa = 1\r\nb = 2\r\npassword = 'x'")).toEqual([['password', 3, 'x']]);
-    expect(rows("a = 1\rpassword = 'x'")).toEqual([['password', 2, 'x']]);
+    expect(rows("DOC = '''a\r\nb'''\r\ntoken = '''c\r\nd'''\r\nsecret = 'e'")).toEqual([
+      ['token', 3, 'c\r\nd'],
+      ['secret', 5, 'e'],
+    ]);
+  });
+
+  it('counts a lone CR as no line break, though it still ends a Python statement', () => {
+    // Lines are counted by LF, as editors, grep and git count them.
+    expect(rows("a = 1\rpassword = 'x'")).toEqual([['password', 1, 'x']]);
+    // The tokenizer still splits there: a string after it is a bare statement, not a value.
+    expect(rows(`x = 1\r'${PG_URL}'`)).toEqual([]);
+    expect(rows(`x = 1 '${PG_URL}'`)).toEqual([['literal', 1, PG_URL]]);
   });
 });
 
@@ -255,18 +266,6 @@ describe('scanPythonSource: pre-filter', () => {
 // Fuzz: never throws, lines in range.
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32: small seeded PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const PY_SEEDS = [
   `"""Doc ${PG_URL}"""\nimport os\nPORT = int(os.getenv('PORT', '8000'))\nDB_PASSWORD = 'x'\n`,
   `class S:\n    def __init__(self, token: str = 'abc'):\n        self.api_key = f"{token!r:>{w}}"\n        self.d = {'password': "p", 'n': 1}\n`,
@@ -274,87 +273,34 @@ const PY_SEEDS = [
   `SECRET_KEY = config('SECRET_KEY', default="dev")\nDEBUG = env.bool('DEBUG', default=True)\nboto3.client('s3', aws_access_key_id='${AWS_KEY}')\n`,
   `msg = f"{d["k"]} {x:'>10} {{lit}}"\nt = os.environ.get("T") or 'v'\nif (token := 'w'):\n    pass\n`,
 ];
-const FRAGMENTS = [
-  '\0',
-  '\uD800',
-  '\uDC00',
-  '\uFFFF',
-  '😀',
-  '\r',
-  '\n',
-  '\r\n',
-  '\t',
-  "'",
-  '"',
-  "'''",
-  '"""',
-  'f"',
-  "rb'",
-  'F"{',
-  '{',
-  '}',
-  '(',
-  ')',
-  '[',
-  ']',
-  '#',
-  '\\',
-  '\\\n',
-  '=',
-  ':',
-  ',',
-  'password',
-  'os.getenv(',
-  ' or ',
-  'é',
-  ' ',
-  'lambda',
-  ':=',
-];
 
-function mutate(rand: () => number, base: string): string {
-  let s = base;
-  const ops = 1 + Math.floor(rand() * 6);
-  for (let k = 0; k < ops; k++) {
-    const pos = Math.floor(rand() * (s.length + 1));
-    const r = rand();
-    if (r < 0.4) s = s.slice(0, pos) + FRAGMENTS[Math.floor(rand() * FRAGMENTS.length)]! + s.slice(pos);
-    else if (r < 0.7) s = s.slice(0, pos) + s.slice(pos + 1 + Math.floor(rand() * 8));
-    else if (r < 0.85) s = s.slice(0, pos) + String.fromCharCode(Math.floor(rand() * 0x10000)) + s.slice(pos);
-    else {
-      const from = Math.floor(rand() * s.length);
-      s = s.slice(0, pos) + s.slice(from, from + Math.floor(rand() * 30)) + s.slice(pos);
-    }
-  }
-  return s;
-}
+/** Python syntax that the generic damage of test/support/prng.ts does not produce. */
+const PY_SYNTAX = ["'''", '"""', 'f"{', "rb'", 'os.getenv(', ' or ', ':=', '\\\n', '\r\n', '😀', 'password='];
 
-function randomText(rand: () => number): string {
-  const len = Math.floor(rand() * 120);
-  let s = '';
-  for (let i = 0; i < len; i++) {
-    s +=
-      rand() < 0.5
-        ? FRAGMENTS[Math.floor(rand() * FRAGMENTS.length)]!
-        : String.fromCharCode(Math.floor(rand() * 0x10000));
-  }
-  return s;
+/** `s` with one piece of Python syntax spliced in at a random place. */
+function withSyntax(rand: () => number, s: string): string {
+  const at = Math.floor(rand() * (s.length + 1));
+  return s.slice(0, at) + PY_SYNTAX[Math.floor(rand() * PY_SYNTAX.length)]! + s.slice(at);
 }
 
 describe('scanPythonSource: fuzz', () => {
   it('never throws and reports lines in range for 2,000 random and mutated inputs', () => {
-    const rand = prng(0x5eed);
+    const rand = mulberry32(0x5eed);
     for (let i = 0; i < 2000; i++) {
-      const text = i % 4 === 3 ? 'getenv ' + randomText(rand) : mutate(rand, PY_SEEDS[i % PY_SEEDS.length]!);
+      const seed = PY_SEEDS[i % PY_SEEDS.length]!;
+      const text =
+        i % 4 === 3
+          ? 'getenv ' + withSyntax(rand, withSyntax(rand, randomText(rand, 200)))
+          : mutate(rand, withSyntax(rand, seed));
       let res: ReturnType<typeof scanPythonSource> | undefined;
       expect(
         () => (res = scanPythonSource('a.py', text)),
         `input #${i}: ${JSON.stringify(text)}`,
       ).not.toThrow();
-      const max = makeLineLocator(text)(text.length);
+      const lines = text.split('\n').length;
       for (const e of [...res!.entries.map((x) => x.source), ...res!.problems]) {
         expect(e.line, `input #${i}`).toBeGreaterThanOrEqual(1);
-        expect(e.line, `input #${i}`).toBeLessThanOrEqual(max);
+        expect(e.line, `input #${i}`).toBeLessThanOrEqual(lines);
       }
       for (const p of res!.problems)
         expect(p.message).toMatch(/^(syntax error: (unterminated|unclosed)|Python tokenizer failed)/);

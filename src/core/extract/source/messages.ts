@@ -1,0 +1,71 @@
+/**
+ * Problem messages for source files. A parser's message may echo source text, and source text may
+ * be a secret, so what reaches a problem is reduced to what cannot be one.
+ */
+import type { Problem } from '../types.js';
+
+/** A parser or tokenizer error: where it is (UTF-16 offset) and a message without source text. */
+export interface ParseError {
+  at: number;
+  message: string;
+}
+
+/** Keywords and contextual keywords: a parser may quote these, and they are never secret. */
+const JS_KEYWORDS = new Set(
+  (
+    'abstract accessor any as asserts async await bigint boolean break case catch class const constructor ' +
+    'continue debugger declare default delete do else enum export extends false finally for from function get ' +
+    'global if implements import in infer instanceof interface is keyof let meta module namespace never new ' +
+    'null number object of out override package private protected public readonly require return satisfies ' +
+    'set static string super switch symbol target this throw true try type typeof undefined unique unknown ' +
+    'using var void while with yield'
+  ).split(' '),
+);
+
+/** Token kinds oxc names in messages (`Expected \`:\` but found \`Identifier\``). */
+const TOKEN_KINDS =
+  /^(?:EOF|Eof|Identifier|PrivateIdentifier|Str|String|Decimal|Float|Number|Hex|Octal|Binary|BigInt|RegExp|Template\w*|NoSubstitutionTemplate|JSX\w*)$/;
+
+function safeFragment(inner: string): boolean {
+  return /^[^\w\s]{1,4}$/.test(inner) || JS_KEYWORDS.has(inner) || TOKEN_KINDS.test(inner);
+}
+
+/**
+ * A parser message without anything that could be source text: quoted fragments that are not
+ * punctuators, keywords or token kinds become `…`, characters echoed by "Unexpected flag x"
+ * and similar messages are dropped, an unbalanced quote cuts the message, and it is capped
+ * in length. Only the first line is kept (oxc's code frame is never used).
+ */
+export function sanitizeParserMessage(msg: string): string {
+  let m = msg.split(/\r?\n/, 1)[0] ?? '';
+  m = m.replace(/(`|'|")([^`'"\r\n]*)\1/g, (whole: string, _q: string, inner: string) =>
+    safeFragment(inner) ? whole : '…',
+  );
+  m = m.replace(/\b(flag|[Cc]haracter)\s+(?!in\b)\S+/g, '$1');
+  const q = m.search(/[`'"]/);
+  if (q >= 0) {
+    // Only whole, safe fragments may remain quoted; anything else (unbalanced quote) is cut.
+    const rest = m.slice(q).replace(/(`|'|")([^`'"]*)\1/g, '');
+    if (/[`'"]/.test(rest)) m = m.slice(0, q).trimEnd();
+  }
+  return m.length > 120 ? `${m.slice(0, 117)}...` : m;
+}
+
+/**
+ * One problem for a file's syntax errors: the first in the file (parsers do not promise to report
+ * them in source order), with a count of the rest. `errors` must not be empty.
+ */
+export function syntaxErrorProblem(
+  file: string,
+  errors: readonly ParseError[],
+  lineOf: (offset: number) => number,
+): Problem {
+  const first = errors.reduce((a, b) => (b.at < a.at ? b : a));
+  const more = errors.length > 1 ? ` (+${errors.length - 1} more)` : '';
+  return {
+    file,
+    line: lineOf(first.at),
+    message: `syntax error: ${first.message}${more}`,
+    severity: 'error',
+  };
+}
