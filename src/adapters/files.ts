@@ -1,6 +1,7 @@
 /** Reading project files as text, with the failures a user can act on turned into problems. */
-import { readFile, stat } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
+import { constants } from 'node:fs';
+import { mkdir, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { dirname, relative, sep } from 'node:path';
 
 export type ReadOutcome = { ok: true; text: string } | { ok: false; message: string };
 
@@ -8,20 +9,25 @@ export type ReadOutcome = { ok: true; text: string } | { ok: false; message: str
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 export async function readTextFile(path: string): Promise<ReadOutcome> {
+  let handle: FileHandle | undefined;
   try {
-    const info = await stat(path);
+    // Non-blocking open: a FIFO in the tree must be refused, not waited on forever.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const info = await handle.stat();
     if (!info.isFile()) return { ok: false, message: 'not a regular file' };
-    if (info.size > MAX_FILE_BYTES)
-      return { ok: false, message: `larger than ${MAX_FILE_BYTES >> 20} MiB, not read` };
-    const buf = await readFile(path);
+    if (info.size > MAX_FILE_BYTES) return { ok: false, message: `larger than ${MAX_FILE_BYTES >> 20} MiB, not read` };
+    const buf = await handle.readFile();
     // A NUL in the first block means a binary file: parsing it would only produce noise.
     if (buf.subarray(0, 8192).includes(0)) return { ok: false, message: 'binary file, not read' };
     return { ok: true, text: buf.toString('utf8') };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { ok: false, message: 'file not found' };
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: false, message: 'file not found' };
     if (code === 'EACCES' || code === 'EPERM') return { ok: false, message: 'permission denied' };
+    if (code === 'EISDIR') return { ok: false, message: 'not a regular file' };
     return { ok: false, message: `cannot read (${code ?? 'error'})` };
+  } finally {
+    await handle?.close();
   }
 }
 
@@ -50,8 +56,6 @@ export function projectRelative(root: string, path: string): string {
 
 /** Write via a temporary file and rename, so a reader never sees half a file and a crash leaves the old one. */
 export async function writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
-  const { mkdir, rename, writeFile, rm } = await import('node:fs/promises');
-  const { dirname } = await import('node:path');
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   try {

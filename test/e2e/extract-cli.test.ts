@@ -1,5 +1,6 @@
 /** extract and init as a user drives them: discovery, cfgmig.yaml, filters, files written, exit codes. */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../support/cli.js';
@@ -156,6 +157,19 @@ describe('extract options and exit codes', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Examples:');
     expect((await runCli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('files that are not text', () => {
+  it('a binary config file is a problem; a FIFO or a directory named like an env file is passed over, never a hang or crash', async () => {
+    const dir = await project({ ...SMALL, 'api/config/blob.json': '{"a": 1}\u0000\u0001\u0002' });
+    execFileSync('mkfifo', [join(dir, 'api/.env.pipe')]);
+    await mkdir(join(dir, 'api/.env.d'));
+    const r = await runCli(['extract', '--json', '--project', dir]);
+    expect(r.code).toBe(2);
+    const inv = JSON.parse(r.stdout) as Inv & { problems: { file: string; message: string }[] };
+    expect(inv.problems).toEqual([expect.objectContaining({ file: 'api/config/blob.json', message: 'binary file, not read' })]);
+    expect(inv.services.find((s) => s.service === 'api')!.entries.map((e) => e.name)).toContain('API_TOKEN');
   });
 });
 
