@@ -1,6 +1,6 @@
 /**
  * Parses files on worker threads. Source and config parsing is CPU-bound (a 20,000-file fleet is
- * mostly oxc parsing), so spreading it over the machine's cores is what keeps a whole-fleet
+ * mostly pre-filtering and parsing source), so spreading it over the machine's cores is what keeps a whole-fleet
  * extract within seconds. Small projects parse inline: starting workers would cost more.
  */
 import { existsSync } from 'node:fs';

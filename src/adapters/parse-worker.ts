@@ -1,13 +1,13 @@
 /** A worker thread of the parse pool: reads a file and runs the lookup-free parsers on it. */
 import { parentPort } from 'node:worker_threads';
-import { readTextFile } from './files.js';
+import { readTextFileSync } from './files.js';
 import { parseText, type FileKind } from './parse-file.js';
 import type { PoolRequest, PoolResponse } from './parse-pool.js';
 
 const noLookup = () => undefined;
 
-parentPort!.on('message', async (req: PoolRequest) => {
-  const read = await readTextFile(req.abs);
+parentPort!.on('message', (req: PoolRequest) => {
+  const read = readTextFileSync(req.abs);
   let res: PoolResponse;
   try {
     res = read.ok

@@ -36,6 +36,15 @@ describe('config files flattened to dotted paths', () => {
     ]);
   });
 
+  it('an alias takes the last anchor of its name defined before it', () => {
+    expect(flat('c.yaml', 'a: &x one\nb: *x\nc: &x two\nd: *x\n')).toEqual([
+      ['a', 1, 'one'],
+      ['b', 2, 'one'],
+      ['c', 3, 'two'],
+      ['d', 4, 'two'],
+    ]);
+  });
+
   it('nulls, booleans, empty maps and multi-line strings', () => {
     const text = 'a: null\nb: true\nc: {}\nd: |\n  line1\n  line2\ne: x\n';
     expect(flat('c.yaml', text)).toEqual([

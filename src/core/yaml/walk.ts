@@ -3,7 +3,18 @@
  * `<<` merge keys expanded, while every value keeps the source position it was written at
  * (a key merged from an anchor points at the anchor, where a human would edit it).
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  visit,
+  type Alias,
+  type Document,
+  type LineCounter,
+  type Node,
+  type Pair,
+} from 'yaml';
 
 export interface ResolvedPair {
   key: string;
@@ -11,10 +22,37 @@ export interface ResolvedPair {
   value: Node | null;
 }
 
+/** Anchors and aliases in document order, collected once per document. */
+const anchorOrder = new WeakMap<Document, Node[]>();
+
+/**
+ * The node an alias stands for: the last node with its anchor before it, as YAML says. yaml's
+ * own Alias.resolve walks the whole document on every call, which made a 200-service compose
+ * file with `<<: *defaults` in each service quadratic; this walks it once.
+ */
+function aliasTarget(doc: Document, alias: Alias): Node | undefined {
+  let nodes = anchorOrder.get(doc);
+  if (!nodes) {
+    const found: Node[] = [];
+    visit(doc, {
+      Node: (_key, node) => {
+        if (isAlias(node) || (node as { anchor?: string }).anchor) found.push(node as Node);
+      },
+    });
+    anchorOrder.set(doc, (nodes = found));
+  }
+  let target: Node | undefined;
+  for (const node of nodes) {
+    if (node === alias) break;
+    if (!isAlias(node) && (node as { anchor?: string }).anchor === alias.source) target = node;
+  }
+  return target;
+}
+
 export function resolveNode(doc: Document, node: unknown, depth = 0): Node | null {
   if (node == null) return null;
   // Alias chains longer than this are a loop or an attack; treat as nothing rather than recursing forever.
-  if (isAlias(node)) return depth > 32 ? null : resolveNode(doc, node.resolve(doc), depth + 1);
+  if (isAlias(node)) return depth > 32 ? null : resolveNode(doc, aliasTarget(doc, node), depth + 1);
   return node as Node;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Character classes for the cheap text scans that run before (or instead of) a parse: the
- * pre-filter and the nesting guard. Approximate on purpose: every non-ASCII character counts
- * as an identifier character, which can only make a scan see more names, never fewer.
+ * pre-filter and the TypeScript type-assertion guard. Approximate on purpose: every non-ASCII
+ * character counts as an identifier character, which can only make a scan see more names, never
+ * fewer.
  */
 
 /** `[A-Za-z0-9_$]` or non-ASCII; with `dash`, also `-` (JSX attributes, kebab-case keys). */
@@ -15,9 +16,4 @@ export function isIdentChar(c: number, dash: boolean): boolean {
     (dash && c === 45) ||
     c >= 0x80
   );
-}
-
-/** An identifier character that is not a digit. */
-export function isIdentStart(c: number): boolean {
-  return isIdentChar(c, false) && !(c >= 48 && c <= 57);
 }

@@ -2,7 +2,17 @@
  * Rule 1 for JS/TS: literals that are the fallback of an environment variable
  * (`process.env.X || 'v'`, `?? 'v'`, `||= 'v'`, conditionals, destructuring defaults).
  */
-import { child, keyName, lastName, TRANSPARENT, unwrap, type Frame, type Node } from './js-ast.js';
+import {
+  child,
+  isCall,
+  isMember,
+  keyName,
+  lastName,
+  TRANSPARENT,
+  unwrap,
+  type Frame,
+  type Node,
+} from './js-ast.js';
 
 interface EnvAccess {
   name: string;
@@ -18,7 +28,7 @@ export interface EnvFallback {
 /** `process.env` / `process['env']` / `import.meta.env` → the prefix used in hints, else null. */
 function envObject(n0: Node | null): string | null {
   const n = unwrap(n0);
-  if (!n || n.type !== 'MemberExpression') return null;
+  if (!isMember(n)) return null;
   if (keyName(child(n, 'property'), n.computed) !== 'env') return null;
   const obj = unwrap(child(n, 'object'));
   if (!obj) return null;
@@ -34,7 +44,7 @@ function envObject(n0: Node | null): string | null {
 /** `process.env.X` / `process.env['X']` / `import.meta.env.X` → { name: X, via }, else null. */
 function envAccess(n0: Node | null): EnvAccess | null {
   const n = unwrap(n0);
-  if (!n || n.type !== 'MemberExpression') return null;
+  if (!isMember(n)) return null;
   const via = envObject(child(n, 'object'));
   if (!via) return null;
   const name = keyName(child(n, 'property'), n.computed);
@@ -55,10 +65,7 @@ function envChain(n0: Node | null, depth = 0): EnvAccess[] | null {
     const r = l && envChain(child(n, 'right'), depth + 1);
     return l && r ? [...l, ...r] : null;
   }
-  if (
-    (n.type === 'CallExpression' || n.type === 'NewExpression') &&
-    CONVERSIONS.has(lastName(child(n, 'callee')) ?? '')
-  ) {
+  if (isCall(n) && CONVERSIONS.has(lastName(child(n, 'callee')) ?? '')) {
     const args = n.arguments as Node[] | undefined;
     const first = args?.[0];
     if (first) return envChain(first, depth + 1);
@@ -106,7 +113,7 @@ export function envFallback(f: Frame): EnvFallback | null {
 /** `const { PORT = '8000', DB: db = 'x' } = process.env` (also in assignments and parameters). */
 function destructuringDefault(p: Frame): EnvFallback | null {
   const prop = p.p;
-  if (!prop || prop.k !== 'properties' || prop.n.type !== 'Property' || p.k !== 'value') return null;
+  if (!prop || prop.k !== 'properties' || prop.n.type !== 'ObjectProperty' || p.k !== 'value') return null;
   const pattern = prop.p;
   if (!pattern || pattern.n.type !== 'ObjectPattern') return null;
   const holder = pattern.p;
@@ -138,7 +145,8 @@ function conditionalFallback(c: Node, key: string): EnvFallback | null {
     const isMissing =
       other !== null &&
       ((other.type === 'Identifier' && other.name === 'undefined') ||
-        (other.type === 'Literal' && (other.value === null || other.value === '')));
+        other.type === 'NullLiteral' ||
+        (other.type === 'StringLiteral' && other.value === ''));
     if ((l || r) && isMissing && (op === '!==' || op === '!=' || op === '===' || op === '==')) {
       e = l ?? r;
       negated = op === '===' || op === '==';

@@ -40,9 +40,10 @@ export function assignedName(f: Frame, loose: boolean): AssignedName | null {
     case 'VariableDeclarator':
       if (k === 'init') name = lastName(child(pn, 'id'));
       break;
-    case 'Property':
-    case 'PropertyDefinition':
-    case 'AccessorProperty':
+    case 'ObjectProperty':
+    case 'ClassProperty':
+    case 'ClassPrivateProperty':
+    case 'ClassAccessorProperty':
       if (k === 'value') name = keyName(child(pn, 'key'), pn.computed);
       break;
     case 'AssignmentExpression':
@@ -52,7 +53,7 @@ export function assignedName(f: Frame, loose: boolean): AssignedName | null {
       if (k === 'right') {
         // `{ password: pw = 'x' }` → password (the key); `function f(token = 'x')` → token
         const prop = p.p;
-        if (prop && p.k === 'value' && prop.n.type === 'Property') {
+        if (prop && p.k === 'value' && prop.n.type === 'ObjectProperty') {
           const kn = keyName(child(prop.n, 'key'), prop.n.computed);
           const ln = lastName(child(pn, 'left'));
           name = kn && secretNameMatch(kn) ? kn : ln && secretNameMatch(ln) ? ln : (kn ?? ln);
@@ -69,6 +70,7 @@ export function assignedName(f: Frame, loose: boolean): AssignedName | null {
       if (k === 'initializer') name = keyName(child(pn, 'id'), false);
       break;
     case 'CallExpression':
+    case 'OptionalCallExpression':
     case 'NewExpression':
       if (k === 'arguments') {
         const cn = lastName(child(pn, 'callee'));

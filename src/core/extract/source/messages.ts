@@ -22,26 +22,39 @@ const JS_KEYWORDS = new Set(
   ).split(' '),
 );
 
-/** Token kinds oxc names in messages (`Expected \`:\` but found \`Identifier\``). */
-const TOKEN_KINDS =
-  /^(?:EOF|Eof|Identifier|PrivateIdentifier|Str|String|Decimal|Float|Number|Hex|Octal|Binary|BigInt|RegExp|Template\w*|NoSubstitutionTemplate|JSX\w*)$/;
+/**
+ * Token labels babel names in messages (`Unexpected token, expected "jsxTagEnd"`) that are neither
+ * short punctuators nor keywords.
+ */
+const TOKEN_LABELS = new Set(
+  (
+    'name #name string num bigint decimal regexp eof template jsxName jsxText jsxTagStart jsxTagEnd ' +
+    'arguments assert checks defer exports intrinsic mixins opaque proto sent source ' +
+    '==/!=/===/!== </>/<=/>= <</>>/>>> ++/--'
+  ).split(' '),
+);
 
 function safeFragment(inner: string): boolean {
-  return /^[^\w\s]{1,4}$/.test(inner) || JS_KEYWORDS.has(inner) || TOKEN_KINDS.test(inner);
+  return /^[^\w\s]{1,4}$/.test(inner) || JS_KEYWORDS.has(inner) || TOKEN_LABELS.has(inner);
 }
 
 /**
- * A parser message without anything that could be source text: quoted fragments that are not
- * punctuators, keywords or token kinds become `…`, characters echoed by "Unexpected flag x"
- * and similar messages are dropped, an unbalanced quote cuts the message, and it is capped
- * in length. Only the first line is kept (oxc's code frame is never used).
+ * A parser message without anything that could be source text: babel's ` (line:column)` suffix
+ * is dropped, quoted fragments that are not punctuators, keywords or token labels become `…`, as
+ * do the names babel echoes unquoted (`#name`, `<tag>`, "type parameter T"), an unbalanced
+ * quote cuts the message, and it is capped in length. Only the first line is kept (some of
+ * babel's messages add a suggestion that quotes the code).
  */
 export function sanitizeParserMessage(msg: string): string {
   let m = msg.split(/\r?\n/, 1)[0] ?? '';
+  m = m.replace(/\s*\(\d+:\d+\)\s*$/, '');
   m = m.replace(/(`|'|")([^`'"\r\n]*)\1/g, (whole: string, _q: string, inner: string) =>
     safeFragment(inner) ? whole : '…',
   );
-  m = m.replace(/\b(flag|[Cc]haracter)\s+(?!in\b)\S+/g, '$1');
+  // "Private name #x is not defined", "JSX closing tag for <x>", "type parameter T should…".
+  m = m.replace(/#[^\s.,;:()`'"]+/g, '#…');
+  m = m.replace(/<[^<>]*>/g, '<…>');
+  m = m.replace(/\b(type parameter)\s+\S+/g, '$1');
   const q = m.search(/[`'"]/);
   if (q >= 0) {
     // Only whole, safe fragments may remain quoted; anything else (unbalanced quote) is cut.
