@@ -69,7 +69,11 @@ export async function parseAll(jobs: Omit<PoolRequest, 'id'>[]): Promise<ParseOu
       // Keep a few jobs in flight per worker so it never waits on the main thread.
       for (let i = 0; i < 4; i++) send();
     });
-  const pool = Array.from({ length: workers }, () => new Worker(WORKER_URL));
+  // A bigger stack than the 4 MB default: the parser recurses, and deeply nested code should parse, not warn.
+  const pool = Array.from(
+    { length: workers },
+    () => new Worker(WORKER_URL, { resourceLimits: { stackSizeMb: 16 } }),
+  );
   try {
     await Promise.all(pool.map(drive));
   } finally {
