@@ -4,6 +4,7 @@
  * past here for bad input, so one broken file never hides the rest of the fleet.
  */
 import { resolve } from 'node:path';
+import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
 import type { ServiceExtraction } from '../core/extract/inventory.js';
 import type { ParseResult, Problem, RawEntry } from '../core/extract/types.js';
@@ -132,11 +133,7 @@ async function serviceFiles(
       }
     }
   }
-  const [own, configFiles, sources] = await Promise.all([
-    listFiles(root, svc.envFiles, svc),
-    listFiles(root, svc.configFiles, svc),
-    listFiles(root, svc.source, svc),
-  ]);
+  const { envFiles: own, configFiles, sources } = await serviceFileSets(root, svc);
   for (const rel of own)
     if (!seen.has(rel)) envFiles.push({ rel, kind: { kind: 'dotenv', dialect: svc.dotenv } });
   return { svc, composeEntries, envFiles, requiredEnvFiles, configFiles, sources };
@@ -154,14 +151,29 @@ function selectServices(project: ProjectConfig, ids: string[]): ServiceConfig[] 
   return [...new Set(ids)].map((id) => known.get(id)!);
 }
 
-async function listFiles(root: string, patterns: string[], svc: ServiceConfig): Promise<string[]> {
-  if (patterns.length === 0) return [];
-  const files = await glob(patterns, {
-    cwd: root,
-    ignore: [...ALWAYS_EXCLUDED, ...svc.exclude],
-    dot: true,
-    onlyFiles: true,
-    followSymbolicLinks: false,
-  });
-  return files.sort();
+/**
+ * The service's env, config and source files: one walk of the tree for all three pattern sets
+ * (three walks per service made file discovery a tenth of a 200-service extract), sorted.
+ */
+async function serviceFileSets(
+  root: string,
+  svc: ServiceConfig,
+): Promise<{ envFiles: string[]; configFiles: string[]; sources: string[] }> {
+  const all = [...svc.envFiles, ...svc.configFiles, ...svc.source];
+  if (all.length === 0) return { envFiles: [], configFiles: [], sources: [] };
+  const files = (
+    await glob(all, {
+      cwd: root,
+      ignore: [...ALWAYS_EXCLUDED, ...svc.exclude],
+      dot: true,
+      onlyFiles: true,
+      followSymbolicLinks: false,
+    })
+  ).sort();
+  const pick = (patterns: string[]) => {
+    if (patterns.length === 0) return [];
+    const matches = picomatch(patterns, { dot: true });
+    return files.filter((f) => matches(f));
+  };
+  return { envFiles: pick(svc.envFiles), configFiles: pick(svc.configFiles), sources: pick(svc.source) };
 }

@@ -1,51 +1,61 @@
 /**
- * Parses files on worker threads. Source and config parsing is CPU-bound (a 20,000-file fleet is
- * mostly pre-filtering and parsing source), so spreading it over the machine's cores is what keeps a whole-fleet
- * extract within seconds. Small projects parse inline: starting workers would cost more.
+ * Parses files on worker threads. Source and config parsing is CPU-bound (a 20,000-file fleet
+ * is mostly pre-filtering and parsing source), so spreading it over the machine's cores is what
+ * keeps a whole-fleet extract within seconds. Small projects parse inline: starting workers
+ * would cost more than it saves.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ParseResult } from '../core/extract/types.js';
-import { readTextFile } from './files.js';
+import { readTextFileSync } from './files.js';
 import { parseText, type FileKind } from './parse-file.js';
 
-export interface PoolRequest {
-  id: number;
+export interface ParseJob {
   abs: string;
   rel: string;
   kind: FileKind;
 }
-export type PoolResponse =
-  { id: number; result: ParseResult } | { id: number; readError: string } | { id: number; crash: string };
 
 export type ParseOutcome = { ok: true; result: ParseResult } | { ok: false; message: string };
 
+/** One request to a worker: a batch of jobs (one message per file cost more than the parsing). */
+export interface PoolBatch {
+  first: number;
+  jobs: ParseJob[];
+}
+export interface PoolReply {
+  first: number;
+  outcomes: ParseOutcome[];
+}
+
 /** Below this many files, parsing inline is faster than starting workers. */
 export const POOL_THRESHOLD = 200;
+const BATCH = 32;
 const WORKER_URL = new URL('./parse-worker.js', import.meta.url);
 const noLookup = () => undefined;
 
-function fromResponse(res: PoolResponse): ParseOutcome {
-  if ('result' in res) return { ok: true, result: res.result };
-  if ('readError' in res) return { ok: false, message: res.readError };
-  return { ok: false, message: `parser failed: ${res.crash}` };
-}
-
-async function parseInline(job: Omit<PoolRequest, 'id'>): Promise<ParseOutcome> {
-  const read = await readTextFile(job.abs);
-  return read.ok ? { ok: true, result: parseText(job.rel, read.text, job.kind, noLookup) } : read;
+/** Reads and parses one file; what both the workers and the inline path run. Never throws. */
+export function parseJob(job: ParseJob): ParseOutcome {
+  const read = readTextFileSync(job.abs);
+  if (!read.ok) return read;
+  try {
+    return { ok: true, result: parseText(job.rel, read.text, job.kind, noLookup) };
+  } catch (err) {
+    // A parser bug must not lose the rest of the fleet; report it against the file.
+    return {
+      ok: false,
+      message: `parser failed: ${err instanceof Error ? err.message.split('\n')[0] : 'unknown error'}`,
+    };
+  }
 }
 
 /** Parses every job, in parallel where it pays; results are in job order. */
-export async function parseAll(jobs: Omit<PoolRequest, 'id'>[]): Promise<ParseOutcome[]> {
-  // Under a TypeScript test runner the compiled worker does not exist: parse inline.
+export async function parseAll(jobs: ParseJob[]): Promise<ParseOutcome[]> {
   const workers = Math.min(availableParallelism(), 4, Math.ceil(jobs.length / 50));
-  if (jobs.length < POOL_THRESHOLD || workers < 2 || !existsSync(WORKER_URL)) {
-    const out: ParseOutcome[] = [];
-    for (const job of jobs) out.push(await parseInline(job));
-    return out;
-  }
+  // Under a TypeScript test runner the compiled worker does not exist: parse inline.
+  if (jobs.length < POOL_THRESHOLD || workers < 2 || !existsSync(WORKER_URL)) return jobs.map(parseJob);
+
   const results = new Array<ParseOutcome>(jobs.length);
   let next = 0;
   const drive = (worker: Worker) =>
@@ -56,18 +66,20 @@ export async function parseAll(jobs: Omit<PoolRequest, 'id'>[]): Promise<ParseOu
           if (inFlight === 0) done();
           return;
         }
-        const id = next++;
+        const batch: PoolBatch = { first: next, jobs: jobs.slice(next, next + BATCH) };
+        next += batch.jobs.length;
         inFlight++;
-        worker.postMessage({ id, ...jobs[id]! } satisfies PoolRequest);
+        worker.postMessage(batch);
       };
-      worker.on('message', (res: PoolResponse) => {
+      worker.on('message', (reply: PoolReply) => {
         inFlight--;
-        results[res.id] = fromResponse(res);
+        reply.outcomes.forEach((o, i) => (results[reply.first + i] = o));
         send();
       });
       worker.on('error', fail);
-      // Keep a few jobs in flight per worker so it never waits on the main thread.
-      for (let i = 0; i < 4; i++) send();
+      // Two batches in flight per worker, so it never waits on the main thread.
+      send();
+      send();
     });
   // A bigger stack than the 4 MB default: the parser recurses, and deeply nested code should parse, not warn.
   const pool = Array.from(

@@ -168,7 +168,9 @@ describe('files that are not text', () => {
     const r = await runCli(['extract', '--json', '--project', dir]);
     expect(r.code).toBe(2);
     const inv = JSON.parse(r.stdout) as Inv & { problems: { file: string; message: string }[] };
-    expect(inv.problems).toEqual([expect.objectContaining({ file: 'api/config/blob.json', message: 'binary file, not read' })]);
+    expect(inv.problems).toEqual([
+      expect.objectContaining({ file: 'api/config/blob.json', message: 'binary file, not read' }),
+    ]);
     expect(inv.services.find((s) => s.service === 'api')!.entries.map((e) => e.name)).toContain('API_TOKEN');
   });
 });
