@@ -48,6 +48,11 @@ export function reportError(err: unknown, io: Io, debug: boolean): number {
 }
 
 process.on('SIGINT', () => process.exit(ExitCode.interrupted));
+// The reader went away (`cfgmig extract --json | head`): stop quietly, as other Unix tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+  throw err;
+});
 const code = await main(process.argv.slice(2));
 // Let stdout drain before leaving: process.exit on a pipe can cut a large --json output short.
 process.exitCode = code;
