@@ -12,10 +12,8 @@ import { ALWAYS_EXCLUDED, type ProjectConfig, type ServiceConfig } from '../conf
 import { badInput } from '../errors.js';
 import { loadComposeProject, type ComposeProject, type Env } from './compose-project.js';
 import { projectRelative, readTextFile } from './files.js';
-import { parseText, type FileKind } from './parse-file.js';
+import { parseText, type FileKind } from '../core/extract/parse-text.js';
 import { parseAll } from './parse-pool.js';
-
-export { parseText } from './parse-file.js';
 
 export interface ExtractOptions {
   /** Service ids to extract; all when empty. */
@@ -31,6 +29,8 @@ export interface ProjectExtraction {
 /** What one service reads, in the order its entries are listed. */
 interface ServiceFiles {
   svc: ServiceConfig;
+  /** The compose files that define this service. */
+  composeFiles: string[];
   composeEntries: RawEntry[];
   /** Env files with the dialect they are read in; compose `env_file:` ones first. */
   envFiles: { rel: string; kind: FileKind }[];
@@ -101,6 +101,7 @@ export async function extractProject(
       ...p.sources.flatMap((f) => entriesOf(f, { kind: 'source' })),
     ],
     configFiles: p.configFiles.filter((f) => parsed.has(keyOf(f, { kind: 'config' }))),
+    files: [...p.composeFiles, ...p.envFiles.map((f) => f.rel), ...p.configFiles, ...p.sources],
   }));
   return { services, problems };
 }
@@ -110,12 +111,14 @@ async function serviceFiles(
   svc: ServiceConfig,
   compose: ComposeProject,
 ): Promise<ServiceFiles> {
+  const composeFiles: string[] = [];
   const composeEntries: RawEntry[] = [];
   const envFiles: ServiceFiles['envFiles'] = [];
   const requiredEnvFiles: ServiceFiles['requiredEnvFiles'] = [];
   const seen = new Set<string>();
   for (const file of compose.files) {
     for (const cs of file.services.filter((s) => s.name === svc.compose)) {
+      composeFiles.push(file.file);
       composeEntries.push(...cs.entries);
       for (const ref of cs.envFiles) {
         const rel = projectRelative(root, resolve(file.dir, ref.path));
@@ -136,7 +139,7 @@ async function serviceFiles(
   const { envFiles: own, configFiles, sources } = await serviceFileSets(root, svc);
   for (const rel of own)
     if (!seen.has(rel)) envFiles.push({ rel, kind: { kind: 'dotenv', dialect: svc.dotenv } });
-  return { svc, composeEntries, envFiles, requiredEnvFiles, configFiles, sources };
+  return { svc, composeFiles, composeEntries, envFiles, requiredEnvFiles, configFiles, sources };
 }
 
 function selectServices(project: ProjectConfig, ids: string[]): ServiceConfig[] {

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ParseResult } from '../core/extract/types.js';
 import { readTextFileSync } from './files.js';
-import { parseText, type FileKind } from './parse-file.js';
+import { parseText, type FileKind } from '../core/extract/parse-text.js';
 
 export interface ParseJob {
   abs: string;

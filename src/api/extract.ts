@@ -1,5 +1,5 @@
 /** `extract` as a function: project → inventory. The command and scripts both call this. */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { extractProject } from '../adapters/extract-project.js';
 import { writeFileAtomic } from '../adapters/files.js';
 import { loadMasterKey } from '../adapters/master-key.js';
@@ -14,7 +14,14 @@ export interface ExtractRequest {
   env?: Record<string, string | undefined>;
 }
 
-export async function extract(req: ExtractRequest): Promise<{ root: string; inventory: Inventory }> {
+export interface ExtractResult {
+  root: string;
+  inventory: Inventory;
+  /** Per service, every file it was extracted from (its problems are the problems of these). */
+  files: Record<string, string[]>;
+}
+
+export async function extract(req: ExtractRequest): Promise<ExtractResult> {
   const env = req.env ?? process.env;
   const project = await loadProject(req.project, env);
   const masterKey = await loadMasterKey(project.root, env);
@@ -22,22 +29,27 @@ export async function extract(req: ExtractRequest): Promise<{ root: string; inve
   return {
     root: project.root,
     inventory: buildInventory(result.services, result.problems, fingerprinter(masterKey)),
+    files: Object.fromEntries(result.services.map((s) => [s.service, s.files])),
   };
 }
 
 export const INVENTORY_DIR = '.cfgmig/inventory';
 
 /** One file per service, `.cfgmig/inventory/<service>.json`, in the inventory format. */
-export async function writeInventoryFiles(root: string, inventory: Inventory): Promise<string[]> {
+export async function writeInventoryFiles({ root, inventory, files }: ExtractResult): Promise<string[]> {
+  const dir = resolve(root, INVENTORY_DIR);
   const written: string[] = [];
   for (const svc of inventory.services) {
-    const files = new Set(svc.entries.map((e) => e.source.file));
+    const own = new Set(files[svc.service] ?? []);
     const doc = {
       formatVersion: inventory.formatVersion,
       services: [svc],
-      problems: inventory.problems.filter((p) => files.has(p.file)),
+      problems: inventory.problems.filter((p) => own.has(p.file)),
     };
-    const path = resolve(root, INVENTORY_DIR, `${svc.service}.json`);
+    const path = resolve(dir, `${svc.service}.json`);
+    // Service ids are validated where they are read; this is the last line of defence for a path.
+    if (dirname(path) !== dir)
+      throw new Error(`service id ${JSON.stringify(svc.service)} is not a file name`);
     await writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`);
     written.push(`${INVENTORY_DIR}/${svc.service}.json`);
   }

@@ -12,16 +12,17 @@ export interface ExtractOptions {
 }
 
 export async function run(opts: ExtractOptions, io: Io): Promise<number> {
-  const { root, inventory } = await extract({
+  const result = await extract({
     project: opts.project,
     services: opts.service ?? [],
     env: io.env,
   });
+  const { root, inventory } = result;
   const c = painter(io.stdout, io.env);
   io.stdout.write(opts.json ? inventoryJson(inventory) : inventoryHuman(inventory, c));
   if (!opts.json) io.stderr.write(problemsHuman(inventory.problems, painter(io.stderr, io.env)));
   if (opts.out) {
-    const written = await writeInventoryFiles(root, inventory);
+    const written = await writeInventoryFiles(result);
     io.stderr.write(`wrote ${written.length} inventory file(s) under ${root}/.cfgmig/inventory/\n`);
   }
   return inventory.problems.some((p) => p.severity === 'error') ? ExitCode.badInput : ExitCode.ok;

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { exists, writeFileAtomic } from '../adapters/files.js';
 import { discoverProject } from '../config/discover.js';
+import { parseProjectFile } from '../config/load.js';
 import { PROJECT_FILE, type ProjectConfig } from '../config/project.js';
 import { badInput, ExitCode } from '../errors.js';
 import type { Io } from '../output/terminal.js';
@@ -51,7 +52,9 @@ export async function run(opts: InitOptions, io: Io): Promise<number> {
     });
   }
   const project = await discoverProject(root, io.env);
-  await writeFileAtomic(target, projectFileText(project));
+  const text = projectFileText(project);
+  parseProjectFile(root, text); // what init writes must load: validate before writing, never after
+  await writeFileAtomic(target, text);
   if (opts.json) {
     io.stdout.write(
       `${JSON.stringify({ formatVersion: 1, file: target, services: project.services.map((s) => ({ id: s.id, path: s.path })) }, null, 2)}\n`,

@@ -14,6 +14,9 @@ import {
   type ServiceConfig,
 } from './project.js';
 
+/** compose's own rule for service names, minus a leading dot (no `..`, no hidden names). */
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
 export async function findComposeFile(root: string): Promise<string | null> {
   for (const name of COMPOSE_FILE_NAMES) if (await exists(resolve(root, name))) return name;
   return null;
@@ -27,10 +30,26 @@ export async function discoverProject(root: string, env: Env = process.env): Pro
     });
   }
   const loaded = await loadComposeProject(root, [compose], env);
+  const broken = loaded.problems.find((p) => p.file === compose && p.severity === 'error');
+  if (broken && loaded.files.every((f) => f.services.length === 0)) {
+    throw badInput(`${broken.file}:${broken.line}: ${broken.message}`, {
+      file: broken.file,
+      line: broken.line,
+      hint: 'Services are discovered from the compose file: fix it, or list them in a cfgmig.yaml.',
+    });
+  }
   const services: ServiceConfig[] = [];
   for (const file of loaded.files) {
     for (const svc of file.services) {
       if (services.some((s) => s.id === svc.name)) continue;
+      if (!SERVICE_NAME.test(svc.name)) {
+        // The id names files (.cfgmig/inventory/<id>.json, plans/<id>.<env>.plan.yaml): never a path.
+        throw badInput(`${file.file}:${svc.line}: service name is not a valid compose service name`, {
+          file: file.file,
+          line: svc.line,
+          hint: 'Compose service names are letters, digits, ".", "_" and "-" (not starting with "." or "-").',
+        });
+      }
       const path = await servicePath(root, file.dir, svc.name, svc.buildContext);
       services.push({
         id: svc.name,
@@ -41,6 +60,10 @@ export async function discoverProject(root: string, env: Env = process.env): Pro
         dotenv: 'node',
       });
     }
+  }
+  // A service built from the project root (`build: .`) must not claim the other services' folders.
+  for (const svc of services.filter((s) => s.path === '.')) {
+    svc.exclude = services.filter((o) => o.path !== null && o.path !== '.').map((o) => `${o.path}/**`);
   }
   return {
     root,

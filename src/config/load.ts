@@ -64,17 +64,38 @@ export function parseProjectFile(root: string, text: string, defaultCompose: str
       file: PROJECT_FILE,
       line: syntax.line,
     });
-  const data = doc.toJS() as unknown;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch {
+    // Unresolved or exploding aliases; the library's message may quote the file, so it is not used.
+    throw badInput(
+      `${PROJECT_FILE}: its YAML aliases cannot be resolved (an unknown anchor, or too many aliases)`,
+      {
+        file: PROJECT_FILE,
+        hint: 'cfgmig.yaml rarely needs anchors; write the values out.',
+      },
+    );
+  }
   const errors = validate(data);
   if (errors.length > 0) {
     const err = errors[0]!;
     const field = err.instancePath.slice(1).replaceAll('/', '.') || '(top level)';
-    const extra = err.keyword === 'additionalProperties' ? ` "${String(err.params.additionalProperty)}"` : '';
+    const extra =
+      err.keyword === 'additionalProperties'
+        ? ` "${String(err.params.additionalProperty)}"`
+        : err.keyword === 'propertyNames'
+          ? ` ("${String(err.params.propertyName)}")`
+          : '';
     const line = lineOfPointer(
       doc,
       lc,
       err.instancePath,
-      err.keyword === 'additionalProperties' ? String(err.params.additionalProperty) : undefined,
+      err.keyword === 'additionalProperties'
+        ? String(err.params.additionalProperty)
+        : err.keyword === 'propertyNames'
+          ? String(err.params.propertyName)
+          : undefined,
     );
     throw badInput(`${PROJECT_FILE}:${line}: ${field}: ${err.message}${extra}`, {
       file: PROJECT_FILE,

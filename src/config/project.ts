@@ -1,6 +1,8 @@
 /** The project model every command works from: cfgmig.yaml when there is one, else discovery. */
 
-export type DotenvDialect = 'node' | 'compose';
+import type { DotenvDialect } from '../core/extract/parse-text.js';
+
+export type { DotenvDialect };
 
 export interface ServiceConfig {
   id: string;
@@ -39,7 +41,7 @@ export const COMPOSE_FILE_NAMES = [
   'docker-compose.yml',
 ];
 
-/** Never read, whatever the globs say: dependencies, build output, tests. */
+/** Never read, whatever the globs say: dependencies, build output, tests, env templates. */
 export const ALWAYS_EXCLUDED = [
   '**/node_modules/**',
   '**/.git/**',
@@ -58,6 +60,10 @@ export const ALWAYS_EXCLUDED = [
   '**/test_*.py',
   '**/*_test.py',
   '**/*.d.ts',
+  // Env-file look-alikes no service loads: templates with placeholders, direnv scripts, encrypted copies.
+  '**/.env*.{example,sample,template,tpl,dist}',
+  '**/.envrc',
+  '**/.env*.{gpg,enc,age,asc}',
 ];
 
 export const DEFAULT_ENVIRONMENTS: ProjectConfig['environments'] = {

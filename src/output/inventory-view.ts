@@ -1,7 +1,7 @@
 /** Views of an inventory: the human tables and the JSON document. Values shown here are already safe. */
 import type { ChalkInstance } from 'chalk';
 import type { Inventory, InventoryEntry, Problem } from '../core/extract/types.js';
-import { clip, table } from './table.js';
+import { clip, printable, table } from './table.js';
 
 export function inventoryJson(inventory: Inventory): string {
   return `${JSON.stringify(inventory, null, 2)}\n`;
@@ -17,15 +17,15 @@ export function inventoryHuman(inventory: Inventory, c: ChalkInstance): string {
   let out = '';
   for (const svc of inventory.services) {
     const s = svc.summary;
-    out += `${c.bold(svc.service)}  ${c.dim(`${s.variables} variables, ${s.configFiles} config files, ${s.credentials} credentials`)}\n`;
+    out += `${c.bold(printable(svc.service))}  ${c.dim(`${s.variables} variables, ${s.configFiles} config files, ${s.credentials} credentials`)}\n`;
     if (svc.entries.length === 0) {
       out += c.dim('  (no configuration found)\n\n');
       continue;
     }
     const rows = svc.entries.map((e) => [
-      e.name,
+      printable(e.name),
       e.kind,
-      `${e.source.file}:${e.source.line}`,
+      `${printable(e.source.file)}:${e.source.line}`,
       e.classification === 'credential'
         ? c.red(e.classification)
         : e.classification === 'setting'
@@ -52,7 +52,7 @@ export function problemsHuman(problems: Problem[], c: ChalkInstance): string {
   return problems
     .map(
       (p) =>
-        `${p.file}:${p.line}: ${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${p.message}\n`,
+        `${printable(p.file)}:${p.line}: ${p.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${printable(p.message)}\n`,
     )
     .join('');
 }

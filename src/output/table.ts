@@ -14,9 +14,17 @@ export function table(header: string[], rows: string[][], indent = ''): string {
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** One line, at most `max` characters, control characters made visible. */
-export function clip(value: string, max = 48): string {
+/**
+ * Text from the repository made safe for a terminal: one line, control characters (and so any
+ * escape sequence a hostile file name or key could carry) made visible.
+ */
+export function printable(value: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are what we neutralise
-  const oneLine = value.replace(/\r?\n/g, '\\n').replace(/[\x00-\x1f\x7f]/g, '?');
-  return [...oneLine].length > max ? [...oneLine].slice(0, max - 1).join('') + '…' : oneLine;
+  return value.replace(/\r?\n/g, '\\n').replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
+}
+
+/** One line, at most `max` characters. */
+export function clip(value: string, max = 48): string {
+  const chars = [...printable(value)];
+  return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : chars.join('');
 }

@@ -213,3 +213,69 @@ describe('cfgmig init and cfgmig.yaml', () => {
     expect(syntax.stderr).toMatch(/cfgmig\.yaml:\d+: invalid YAML/);
   });
 });
+
+describe('review findings: discovery and files written', () => {
+  it('a compose service name that is not a name (a path) is exit 2, and nothing is written outside the project', async () => {
+    const dir = await project({ 'docker-compose.yml': 'services:\n  "../../escaped":\n    image: x\n' });
+    const r = await runCli(['extract', '--out', '--project', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('docker-compose.yml:2: service name is not a valid compose service name');
+    await expect(stat(join(dir, '../../escaped.json'))).rejects.toThrow();
+  });
+
+  it('init accepts upper-case compose names and refuses a broken compose file instead of writing no services', async () => {
+    const dir = await project({
+      'docker-compose.yml': 'services:\n  WebApp:\n    image: x\n    environment: { A: "1" }\n',
+    });
+    expect((await runCli(['init', '--project', dir])).code).toBe(0);
+    const r = JSON.parse((await runCli(['extract', '--json', '--project', dir])).stdout) as Inv;
+    expect(r.services.map((s) => s.service)).toEqual(['WebApp']);
+    const broken = await project({ 'docker-compose.yml': 'services:\n  a: [\n' });
+    const init = await runCli(['init', '--project', broken]);
+    expect(init.code).toBe(2);
+    expect(init.stderr).toMatch(/docker-compose\.yml:\d+: invalid YAML/);
+    await expect(stat(join(broken, 'cfgmig.yaml'))).rejects.toThrow();
+  });
+
+  it('a service built from the project root does not claim the other services or env templates', async () => {
+    const dir = await project({
+      'docker-compose.yml': 'services:\n  web:\n    build: .\n  api:\n    build: ./api\n',
+      '.env.web': 'WEB_ONLY=1\n',
+      '.env.example': 'WEB_ONLY=change-me\n',
+      'api/.env': 'API_ONLY=1\n',
+      'api/src/i.ts': "export const p = process.env.P || 'x';\n",
+    });
+    const inv = JSON.parse((await runCli(['extract', '--json', '--project', dir])).stdout) as Inv;
+    const names = (id: string) =>
+      inv.services.find((s) => s.service === id)!.entries.map((e) => `${e.name}@${e.source.file}`);
+    expect(names('web')).toEqual(['WEB_ONLY@.env.web']);
+    expect(names('api').sort()).toEqual(['API_ONLY@api/.env', 'P@api/src/i.ts']);
+  });
+
+  it('--out keeps the problems of a service file that yielded no entries', async () => {
+    const dir = await project({ ...SMALL, 'api/config/broken.yaml': 'a: [\n' });
+    expect((await runCli(['extract', '--out', '--project', dir])).code).toBe(2);
+    const api = JSON.parse(await readFile(join(dir, '.cfgmig/inventory/api.json'), 'utf8')) as {
+      problems: { file: string }[];
+    };
+    expect(api.problems.map((p) => p.file)).toEqual(['api/config/broken.yaml']);
+    const worker = JSON.parse(await readFile(join(dir, '.cfgmig/inventory/worker.json'), 'utf8')) as {
+      problems: unknown[];
+    };
+    expect(worker.problems).toEqual([]);
+  });
+
+  it('aliases that cannot be resolved in cfgmig.yaml are exit 2, not an internal error', async () => {
+    const dir = await project({ ...SMALL, 'cfgmig.yaml': 'version: 1\nstore: *nope\n' });
+    const r = await runCli(['extract', '--project', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toContain('internal error');
+  });
+
+  it('names and file names cannot put escape sequences on the terminal', async () => {
+    const dir = await project({ ...SMALL, 'api/config/x.json': '{ "a\\u001b[31mred": 1 }' });
+    const r = await runCli(['extract', '--project', dir]);
+    expect(r.stdout).not.toContain('\x1b');
+    expect(r.stdout).toContain('a?[31mred');
+  });
+});

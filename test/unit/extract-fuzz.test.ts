@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { globSync } from 'tinyglobby';
 import { describe, expect, it } from 'vitest';
-import { parseText } from '../../src/adapters/extract-project.js';
+import { parseText } from '../../src/core/extract/parse-text.js';
 import { extractCompose } from '../../src/core/extract/compose.js';
 import type { ParseResult } from '../../src/core/extract/types.js';
 import { REPO } from '../support/cli.js';

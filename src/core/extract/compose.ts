@@ -7,6 +7,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { firstYamlError } from '../yaml/errors.js';
 import { lineOf, mapPairs, resolveNode, scalarString } from '../yaml/walk.js';
+import { redact } from './classify.js';
 import { InterpolationError, substitute, type Lookup } from './interpolate.js';
 import type { Problem, RawEntry } from './types.js';
 
@@ -79,6 +80,10 @@ export function extractCompose(file: string, text: string, lookup: Lookup): Comp
 
 type Interpolate = (raw: string, line: number) => string | null;
 
+/** What compose accepts as a variable name; anything else in a list item is a typo (`- "A:${A}"`). */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const NOT_AN_ENV_ITEM = 'environment list item is not NAME=value or NAME; did you mean NAME=value?';
+
 function environmentEntries(
   doc: Document,
   node: Node | null,
@@ -107,10 +112,21 @@ function environmentEntries(
         problems.push({ file, line, message: 'environment list item is not a string', severity: 'error' });
         continue;
       }
-      const text = interpolate(raw, line);
+      // A pass-through item (`- NAME`) is named by its raw text: interpolating it would turn a
+      // typo such as `- "DB_PASSWORD:${DB_PASSWORD}"` into a name holding the password.
+      const text = raw.includes('=') ? interpolate(raw, line) : null;
       const eq = (text ?? raw).indexOf('=');
-      if (eq === -1) add(text ?? raw, line, null, ['pass-through from the shell environment']);
-      else add((text ?? raw).slice(0, eq), line, text === null ? null : text.slice(eq + 1), []);
+      const name = eq === -1 ? raw : (text ?? raw).slice(0, eq);
+      const value = eq === -1 || text === null ? null : text.slice(eq + 1);
+      const hints = eq === -1 ? ['pass-through from the shell environment'] : [];
+      if (ENV_NAME.test(name)) add(name, line, value, hints);
+      else {
+        // Neither the item nor a part of it goes into the message or the name: it may hold a secret.
+        // The name as written still counts in classification (`- "PASSWORD =x"` is a credential).
+        problems.push({ file, line, message: NOT_AN_ENV_ITEM, severity: 'warning' });
+        add(`<redacted:${redact(name)}>`, line, value, hints);
+        entries[entries.length - 1]!.assignedTo = name;
+      }
     }
   } else if (node != null) {
     problems.push({

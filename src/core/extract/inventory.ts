@@ -13,6 +13,8 @@ export interface ServiceExtraction {
   entries: RawEntry[];
   /** Config files read for this service (they count even when empty). */
   configFiles: string[];
+  /** Every file looked at for this service, so its problems can be told apart from others'. */
+  files: string[];
 }
 
 export function toInventoryEntry(raw: RawEntry, fingerprint: Fingerprinter): InventoryEntry {

@@ -19,6 +19,12 @@ export interface RawEntry {
   value: string | null;
   /** Why the parser picked this up, fed into the classifier's reasons (e.g. "fallback for process.env.PORT"). */
   hints?: string[];
+  /**
+   * The identifier or property the value's expression is assigned to, when it is not the name:
+   * `password: process.env.PGPASS || 'x'` is named PGPASS and assigned to `password`. A secret-like
+   * target makes the entry a credential as a secret-like name would. Never printed.
+   */
+  assignedTo?: string;
 }
 
 export interface Problem {

@@ -1,11 +1,13 @@
-/** Which parser reads which file, and the shaping of dotenv results into entries. */
-import { flattenConfigFile } from '../core/extract/config-file.js';
-import { parseComposeDotenv } from '../core/extract/dotenv-compose.js';
-import { parseNodeDotenv } from '../core/extract/dotenv-node.js';
-import type { Lookup } from '../core/extract/interpolate.js';
-import { scanJsSource, scanPythonSource } from '../core/extract/source/index.js';
-import type { ParseResult, RawEntry } from '../core/extract/types.js';
-import type { DotenvDialect } from '../config/project.js';
+/** Which parser reads which kind of file, and the shaping of dotenv results into entries. Pure. */
+import { flattenConfigFile } from './config-file.js';
+import { parseComposeDotenv } from './dotenv-compose.js';
+import { parseNodeDotenv } from './dotenv-node.js';
+import type { Lookup } from './interpolate.js';
+import { scanJsSource, scanPythonSource } from './source/index.js';
+import type { ParseResult, RawEntry } from './types.js';
+
+/** A service's own .env files are read as its Node code reads them, compose's env_file as compose does. */
+export type DotenvDialect = 'node' | 'compose';
 
 export type FileKind = { kind: 'dotenv'; dialect: DotenvDialect } | { kind: 'config' } | { kind: 'source' };
 
