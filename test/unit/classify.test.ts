@@ -73,6 +73,10 @@ const cases = [
   c('PASSPHRASE', 'correct horse battery staple', C), c('PASSWORD_SALT', 'NaCl', C), c('auth.jwt.signingKey', 'k', C),
   c('ADMIN_PASSWORD', '1234', C), c('SENTRY_DSN', `https://${rnd(HEX, 32, 22)}@o1.ingest.sentry.io/1`, C),
   c('vault.approle.secretId', uuid, C), c('AWS_ACCESS_KEY_ID', F.aws, C),
+  // Keys named by what they do, and a password that starts with "/" (not a path under a password's name).
+  c('SESSION_KEY', 'keyboard cat', C), c('ENC_KEY', 'abcdef', C), c('ENCRYPTION_KEY', '0123abcd', C),
+  c('HASH_KEY', 'x1y2z3', C), c('SIGNING_KEY', 'mysigningkey', C), c('MASTER_KEY', 'masterkey', C),
+  c('sessionKey', pw, C), c('app.encKey', 'abc', C), c('DB_PASSWORD', '/hunter2', C), c('ADMIN_PASS', '/etc/x', C),
   // Credentials by value, whatever the name.
   c('DATABASE_URL', `postgres://trader:${pw}@db:5432/trading`, C), c('REDIS_URL', `redis://:${pw}@cache:6379/0`, C),
   c('MONGO_URI', `mongodb+srv://app:${pw}@cluster0.example.net/db`, C), c('OPENAI_API_KEY', F.openai, C),
@@ -80,6 +84,8 @@ const cases = [
   c('NOTIFIER', F.slack, C), c('SESSION', F.jwt, C), c('SIGNER', F.pem, C), c('PAYMENTS', F.stripe, C), c('MAPS', F.google, C),
   c('ALERTS_HOOK', F.slackHook, C), c('SOME_VALUE', F.random, C), c('INTEGRITY', F.hex64, C),
   c('CALLBACK', `https://api.example.com/hook?token=${rnd(ALNUM, 24, 23)}`, C), c('UPSTREAM', `Bearer ${rnd(ALNUM, 32, 24)}`, C),
+  c('REDIS_ARGS', `--requirepass ${pw}`, C), c('REDIS_CMD', `redis-server --masterauth=${pw}`, C),
+  c('MYSQL_CMD', `mysql -uroot -p${pw} app`, C), c('DUMP_ARGS', `--user app --password '${pw}'`, C),
   // Secret-store references.
   c('DB_PASSWORD', '${vault:secret/data/db#password}', R), c('API_KEY', 'vault:secret/data/openai#key', R),
   c('STRIPE_KEY', '${secret:stripe/live}', R), c('DB_CREDENTIALS', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf', R),
@@ -102,6 +108,9 @@ const cases = [
   c('IMAGE_DIGEST', `sha256:${F.hex64}`, S), c('CHECKSUM', F.hex64, S), c('JAVA_CLASS', 'com.example.trading.OrderMatchingEngine', S),
   c('HOSTNAME', 'db-01.prod.example.com', S), c('SECRET_NAME', 'prod/trading/db', S), c('CREDENTIALS_ID', 'jenkins-deploy', S),
   c('KAFKA_BROKERS', 'kafka-1:9092,kafka-2:9092', S), c('SECRETARY_EMAIL', 'office@example.com', S), c('ROUTING_KEY', 'orders.created', S),
+  c('SSL_KEY', '/etc/ssl/private/server.key', S), c('DB_PASSWORD_FILE', '/run/secrets/db', S), c('PASSWORD_DIR_OVERRIDE', '/run/pw', S),
+  c('REDIS_ARGS', '--requirepass ${REDIS_PASSWORD}', S), c('LOGIN_CMD', 'docker login --password-stdin', S),
+  c('SSH_OPTS', '-u deploy -p2222', S), c('MYSQL_PROMPT', 'mysql -u root -p', S), c('SESSION_KEY_PREFIX', 'sess:', S),
 ];
 
 describe('classify: labelled cases', () => {
@@ -141,6 +150,22 @@ describe('classify: reasons', () => {
     const hints = ['string literal assigned to password'];
     const r = classify({ name: 'password', value: 'hunter2', kind: 'hardcoded', hints });
     expect(r).toEqual({ classification: C, reasons: ['name: PASSWORD', ...hints] });
+  });
+  it('a secret-like target of a fallback counts like a secret-like name, with the same exclusions', () => {
+    const r = (name: string, value: string | null, assignedTo?: string) =>
+      classify({ name, value, kind: 'hardcoded', ...(assignedTo ? { assignedTo } : {}) });
+    expect(r('PGPASS', 'Hunter2Leak', 'password')).toEqual({
+      classification: C,
+      reasons: ['assigned to secret-like name (name: PASSWORD)'],
+    });
+    expect(r('MYSQL_ROOT', 'x', 'pass').classification).toBe(C);
+    expect(r('PGPASS', 'Hunter2Leak').classification).toBe(S);
+    expect(r('PORT', '8000', 'port').classification).toBe(S);
+    expect(r('T', '60', 'tokenTtlSeconds').classification).toBe(S);
+    expect(r('T', 'true', 'apiKeyEnabled').classification).toBe(S);
+    expect(r('P', 'strong', 'passwordPolicy').classification).toBe(S);
+    // The entry's own name wins when it is secret-like.
+    expect(r('DB_PASSWORD', 'x', 'port').reasons).toEqual(['name: PASSWORD']);
   });
   it('never puts the value in a reason', () => {
     for (const k of cases)

@@ -10,6 +10,7 @@ import {
   secretNameMatch,
   secretValueMatch,
 } from '../../src/core/extract/secret-patterns.js';
+import { toInventoryEntry } from '../../src/core/extract/inventory.js';
 import { lineLocator } from '../../src/core/text/lines.js';
 import { mulberry32, mutate, randomText } from '../support/prng.js';
 
@@ -119,6 +120,40 @@ describe('scanJsSource: environment variable fallbacks', () => {
     expect(e).toMatchObject({ name: 'API_KEY', value: 'dev-key' });
     expect(e!.hints).toContain('fallback for process.env.API_KEY');
     expect(e!.hints!.some((h) => h.startsWith('assigned to secret-like name'))).toBe(true);
+  });
+
+  it('a fallback assigned to a secret-like target is a credential, though the variable name is not secret-like', () => {
+    const marks = ['Hunter2' + 'Leak', 'RootPw' + 'Leak9', 'Destruct' + 'Leak', 'Assign' + 'Leak'];
+    const code = [
+      `const db = { password: process.env.PGPASS || '${marks[0]}', port: process.env.PGPORT || '5432' };`,
+      `const opts = { pass: process.env.MYSQL_ROOT ?? '${marks[1]}' };`,
+      `const { PGPASS: password = '${marks[2]}' } = process.env;`,
+      `let secret; secret = process.env.S1 || '${marks[3]}';`,
+    ].join('\n');
+    const entries = scan(code).entries;
+    expect(entries.map((e) => [e.name, e.assignedTo])).toEqual([
+      ['PGPASS', 'password'],
+      ['PGPORT', 'port'],
+      ['MYSQL_ROOT', 'pass'],
+      ['PGPASS', 'password'],
+      ['S1', 'secret'],
+    ]);
+    const inv = entries.map((e) => toInventoryEntry(e, () => 'fp'));
+    expect(inv.map((e) => e.classification)).toEqual([
+      'credential',
+      'setting',
+      'credential',
+      'credential',
+      'credential',
+    ]);
+    const printed = JSON.stringify(inv);
+    for (const m of marks) expect(printed).not.toContain(m);
+    expect(inv[0]!.reasons).toContain('assigned to secret-like name (name: PASSWORD)');
+  });
+
+  it('no target through a call: the fallback keeps its own classification', () => {
+    const [e] = scan(`connect(process.env.PGPASS || 'x', 1);`).entries;
+    expect(e!.assignedTo).toBeUndefined();
   });
 });
 

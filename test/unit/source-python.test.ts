@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { secretNameMatch, secretValueMatch } from '../../src/core/extract/secret-patterns.js';
 import { pythonMayContainConfig, scanPythonSource } from '../../src/core/extract/source/python-scanner.js';
+import { toInventoryEntry } from '../../src/core/extract/inventory.js';
 import { mulberry32, mutate, randomText } from '../support/prng.js';
 
 type Row = [name: string, line: number, value: string | null];
@@ -67,6 +68,53 @@ describe('scanPythonSource: environment variable defaults', () => {
       "fallback for os.getenv('DATABASE_URL')",
       `secret-like value (${secretValueMatch(PG_URL)!})`,
     ]);
+  });
+});
+
+describe('scanPythonSource: env defaults assigned to secret-like targets', () => {
+  it('are named after the variable and classified by the target', () => {
+    const marks = [
+      'HunterPy' + 'Leak6',
+      'DictPy' + 'Leak',
+      'OrPy' + 'Leak',
+      'KwPy' + 'Leak',
+      'SelfPy' + 'Leak',
+    ];
+    const code = [
+      'import os',
+      `password = os.getenv("PGPASS", "${marks[0]}")`,
+      `cfg = {"password": os.environ.get("DBP", "${marks[1]}"), "port": os.getenv("PORT", "5432")}`,
+      `pw = str(os.getenv('X') or '${marks[2]}')`,
+      `conn = connect(host='db', password=os.getenv('Y', default='${marks[3]}'))`,
+      `self.api_token: str = os.environ.get('TOK', '${marks[4]}')`,
+      `workers = int(os.getenv('WORKERS', 4))`,
+    ].join('\n');
+    const entries = scan(code).entries;
+    expect(entries.map((e) => [e.name, e.assignedTo])).toEqual([
+      ['PGPASS', 'password'],
+      ['DBP', 'password'],
+      ['PORT', 'port'],
+      ['X', 'pw'],
+      ['Y', 'password'],
+      ['TOK', 'api_token'],
+      ['WORKERS', 'workers'],
+    ]);
+    expect(entries[0]!.hints).toEqual([
+      "fallback for os.getenv('PGPASS')",
+      `assigned to secret-like name (${secretNameMatch('password')!})`,
+    ]);
+    const inv = entries.map((e) => toInventoryEntry(e, () => 'fp'));
+    expect(inv.map((e) => e.classification)).toEqual([
+      'credential',
+      'credential',
+      'setting',
+      'credential',
+      'credential',
+      'credential',
+      'setting',
+    ]);
+    const printed = JSON.stringify(inv);
+    for (const m of marks) expect(printed).not.toContain(m);
   });
 });
 

@@ -10,18 +10,22 @@
  *     credential whatever the name: DATABASE_URL=postgres://u:p@h/db.
  *  3. A secret-like name makes a credential, even with an empty value (a credential slot), unless an
  *     exclusion says it is a setting about a secret (PASSWORD_MIN_LENGTH=12, TOKEN_URL=https://…,
- *     booleans, durations, plain numbers) and the value is not high-entropy.
+ *     booleans, durations, plain numbers) and the value is not high-entropy. A secret-like target
+ *     (`password: process.env.PGPASS || 'x'`: `assignedTo`) counts as a secret-like name. A path is
+ *     a setting under a key's name (TLS_KEY=/etc/tls/key.pem) but not under a password's
+ *     (DB_PASSWORD=/hunter2), unless the name says it is a file, path or directory.
  *  4. Otherwise a high-entropy value is a credential, unless it is a public look-alike (git SHA, UUID…).
  */
 import type { ClassificationResult, EntryKind } from './types.js';
-import { secretNameDetail, secretValueMatch, urlPassword } from './secret-patterns.js';
+import { secretNameDetail, secretValueMatch, urlPassword, type SecretNameDetail } from './secret-patterns.js';
 import {
   highEntropy,
-  locationValue,
   lookAlike,
   nameExclusion,
   obviousNonSecret,
+  pathValue,
   secretReference,
+  urlValue,
 } from './secret-exclusions.js';
 
 export interface ClassifyInput {
@@ -30,10 +34,12 @@ export interface ClassifyInput {
   kind: EntryKind;
   /** From the parser or scanner (e.g. "fallback for process.env.PORT"); passed through as reasons. */
   hints?: string[];
+  /** What the value's expression is assigned to, when that is not the name (RawEntry.assignedTo). */
+  assignedTo?: string;
 }
 
 export function classify(input: ClassifyInput): ClassificationResult {
-  const result = decide(input.name, input.value);
+  const result = decide(input.name, input.value, input.assignedTo);
   for (const hint of input.hints ?? []) if (!result.reasons.includes(hint)) result.reasons.push(hint);
   return result;
 }
@@ -42,9 +48,34 @@ const credential = (reasons: string[]): ClassificationResult => ({ classificatio
 const setting = (reasons: string[]): ClassificationResult => ({ classification: 'setting', reasons });
 const USER_INFO_URL = /^[a-z][a-z0-9+.-]{0,30}:\/\/[^/?#\s]{1,256}@/i;
 
-function decide(name: string, value: string | null): ClassificationResult {
-  const named = secretNameDetail(name);
-  const nameReasons = named ? [`name: ${named.keyword}`] : [];
+// Keywords that name a password, and words that say the value is where one lives, not one.
+const PASSWORD_KEYWORDS = new Set(['PASSWORD', 'PASSWD', 'PASSPHRASE', 'PASSCODE', 'PASS', 'PWD', 'PW']);
+const PATH_WORDS = /(?:^| )(?:file|files|filename|path|paths|dir|dirs|directory|folder)(?: |$)/;
+
+function location(named: SecretNameDetail, value: string): string | null {
+  const url = urlValue(value);
+  if (url) return url;
+  if (PASSWORD_KEYWORDS.has(named.keyword) && !PATH_WORDS.test(named.words)) return null;
+  return pathValue(value);
+}
+
+function decide(
+  entryName: string,
+  value: string | null,
+  assignedTo: string | undefined,
+): ClassificationResult {
+  let name = entryName;
+  let named = secretNameDetail(name);
+  let nameReasons = named ? [`name: ${named.keyword}`] : [];
+  const target = !named && assignedTo ? secretNameDetail(assignedTo) : null;
+  if (target && assignedTo) {
+    // Judged as if the target were the name: its exclusions apply (`tokenTtl: process.env.T || '60'`).
+    [name, named, nameReasons] = [
+      assignedTo,
+      target,
+      [`assigned to secret-like name (name: ${target.keyword})`],
+    ];
+  }
 
   if (value !== null && value.trim() !== '') {
     const ref = secretReference(value);
@@ -66,7 +97,7 @@ function decide(name: string, value: string | null): ClassificationResult {
         value === null ? 'no value: a credential slot' : 'value: empty (a credential slot)',
       ]);
     }
-    const excluded = excludedByName ?? obviousNonSecret(value, named.last) ?? locationValue(value);
+    const excluded = excludedByName ?? obviousNonSecret(value, named.last) ?? location(named, value);
     if (!excluded) {
       // The user part of a DSN is its key (https://<key>@o1.ingest.sentry.io/1).
       const userInfo = USER_INFO_URL.test(value.trim()) ? ['value: URL with user info'] : [];

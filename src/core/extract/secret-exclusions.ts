@@ -75,8 +75,19 @@ const PATH_RE = /^(?:~|\.{1,2})?(?:\/[\w.@%+-]+)+\/?$|^[A-Za-z]:\\(?:[\w .@-]+\\
 
 /** A URL with no user info, or a file path: under a secret-like name these are settings (TOKEN_URL, JWT_SECRET_FILE). */
 export function locationValue(value: string): string | null {
+  return urlValue(value) ?? pathValue(value);
+}
+
+/** "excluded: URL without credentials" for a URL with no user info, else null. */
+export function urlValue(value: string): string | null {
   const v = value.trim();
   if (URL_RE.test(v)) return /:\/\/[^/?#]*@/.test(v) ? null : 'excluded: URL without credentials';
+  return null;
+}
+
+/** "excluded: value is a file path" for a low-entropy path, else null. */
+export function pathValue(value: string): string | null {
+  const v = value.trim();
   if (PATH_RE.test(v) && entropyBits(v) < 4.2) return 'excluded: value is a file path';
   return null;
 }

@@ -31,7 +31,8 @@ const KEY_COMPOUND = 'secret ?access|api|access|secret|private|priv|signing|encr
 const KEY_WORD =
   'sign|encrypt|decrypt|decryption|crypt|crypto|cipher|aes|license|licence|app|auth|client|consumer|shared|' +
   'account|ssh|gpg|pgp|rsa|tls|ssl|jwt|webhook|write|ingest|server|subscription|service|deploy|root|sas|' +
-  'admin|db|database|cookie|csrf|xsrf|otp|totp|mfa|recovery';
+  'admin|db|database|cookie|csrf|xsrf|otp|totp|mfa|recovery|session|enc|hash|jwe|jws|kek|dek|mac|wrapping|' +
+  'symmetric';
 
 /** Ordered: the first pattern that matches names the reason. Group 1 is the keyword (words joined by "_"). */
 const NAME_PATTERNS: RegExp[] = [
@@ -271,6 +272,19 @@ export const VALUE_PATTERNS: readonly ValuePattern[] = global([
     reason: 'password in a curl command',
     needs: ['-u'],
     re: /(?<![A-Za-z0-9-])(?:-u|--user)[ \t]{1,3}['"]?[^\s:'"$]{1,64}:[^\s'"$]{3}/,
+  },
+  {
+    // redis-server --requirepass x, --masterauth x, mysql --password=x; not --password-stdin or ${VAR}.
+    reason: 'password in command-line arguments',
+    needs: ['--requirepass', '--masterauth', '--pass'],
+    re: /(?<![A-Za-z0-9-])(?:--requirepass|--masterauth|--password|--passwd|--pass)(?:[ \t]{1,3}|=)['"]?[^\s'"$<{*-][^\s'"$]{2}/,
+  },
+  {
+    // mysql -uroot -pS3cret (the password is glued to -p); digits alone are a port (-p5432).
+    reason: 'password in command-line arguments',
+    needs: ['-p'],
+    re: /(?<![A-Za-z0-9-])-u[ \t]?[A-Za-z0-9_.@-]{1,64}[ \t]{1,3}-p[^\s'"$<{*-]{3,64}/,
+    check: (m) => /[^0-9]/.test(m.slice(m.lastIndexOf('-p') + 2)),
   },
   {
     reason: 'connection string with password',

@@ -6,8 +6,17 @@ import type { RawEntry } from '../types.js';
  */
 export interface EntryCollector {
   has(offset: number): boolean;
-  /** A new entry, or only the new hints when the literal at `offset` already has one. */
-  add(offset: number, name: string, value: string, hints: readonly string[]): void;
+  /**
+   * A new entry, or only the new hints when the literal at `offset` already has one.
+   * `assignedTo`: what the literal's expression is assigned to (RawEntry.assignedTo).
+   */
+  add(
+    offset: number,
+    name: string,
+    value: string,
+    hints: readonly string[],
+    assignedTo?: string | null,
+  ): void;
   /** In source order (a scanner may find literals out of order, e.g. computed keys). */
   entries(): RawEntry[];
 }
@@ -16,10 +25,12 @@ export function entryCollector(file: string, lineOf: (offset: number) => number)
   const byOffset = new Map<number, RawEntry>();
   return {
     has: (offset) => byOffset.has(offset),
-    add(offset, name, value, hints) {
+    add(offset, name, value, hints, assignedTo) {
       const existing = byOffset.get(offset);
       if (existing) {
         for (const h of hints) if (!existing.hints!.includes(h)) existing.hints!.push(h);
+        if (assignedTo && existing.assignedTo === undefined && assignedTo !== existing.name)
+          existing.assignedTo = assignedTo;
         return;
       }
       byOffset.set(offset, {
@@ -28,6 +39,7 @@ export function entryCollector(file: string, lineOf: (offset: number) => number)
         source: { file, line: lineOf(offset) },
         value,
         hints: [...hints],
+        ...(assignedTo && assignedTo !== name ? { assignedTo } : {}),
       });
     },
     entries: () => [...byOffset.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e),

@@ -169,24 +169,23 @@ export function scanJsSource(file: string, text: string): ParseResult {
   const found = entryCollector(file, lineOf);
   const visitLiteral = (f: Frame, lv: LiteralValue): void => {
     const at = f.n.start;
-    // Rule 1: environment variable fallbacks (any literal).
+    // Rule 1: environment variable fallbacks (any literal). The entry is named after the variable;
+    // what the expression is assigned to (`password: process.env.PGPASS || 'x'`) still counts.
     const fb = envFallback(f);
-    if (fb) found.add(at, fb.name, lv.value, fb.hints);
+    const an = fb || (lv.isString && lv.value !== '') ? assignedName(f, false) : null;
+    const target = an && !an.viaCall ? an.name : null;
+    if (fb) found.add(at, fb.name, lv.value, fb.hints, target);
     if (!lv.isString) return;
     // Rule 2: string assigned to a secret-like name.
-    if (lv.value !== '') {
-      const an = assignedName(f, false);
-      if (an && !an.viaCall) {
-        const reason = secretNameMatch(an.name);
-        if (reason)
-          found.add(at, fb?.name ?? an.name, lv.value, [`assigned to secret-like name (${reason})`]);
-      }
+    if (lv.value !== '' && target) {
+      const reason = secretNameMatch(target);
+      if (reason) found.add(at, fb?.name ?? target, lv.value, [`assigned to secret-like name (${reason})`]);
     }
     // Rule 3: the value itself looks like a secret.
     const vreason = lv.value === '' ? null : secretValueMatch(lv.value);
     if (vreason) {
-      const an = found.has(at) ? null : assignedName(f, true);
-      found.add(at, an?.name ?? 'literal', lv.value, [`secret-like value (${vreason})`]);
+      const loose = found.has(at) ? null : assignedName(f, true);
+      found.add(at, loose?.name ?? 'literal', lv.value, [`secret-like value (${vreason})`]);
     }
   };
 

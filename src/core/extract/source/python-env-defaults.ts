@@ -8,6 +8,8 @@ import { isOp, K, type Tok } from './python-tokens.js';
 export interface EnvDefault {
   /** Index of the default's first token. */
   at: number;
+  /** Index of the env read's first token (`os` of `os.getenv(…)`). */
+  call: number;
   name: string;
   value: string;
   hint: string;
@@ -130,7 +132,10 @@ export function findEnvDefaults(toks: Tok[]): EnvDefault[] {
       if (!l || (after && !(after.k === K.Newline || after.k === K.Op))) def = -1;
     }
     const lit = def >= 0 ? literalAt(toks, def) : null;
-    if (lit) found.push({ at: def, name: args.name, value: lit.value, hint });
+    if (!lit) continue;
+    let call = i; // back over `os.environ.` to the read's first token
+    while (isOp(toks[call - 1], '.') && toks[call - 2]?.k === K.Name) call -= 2;
+    found.push({ at: def, call, name: args.name, value: lit.value, hint });
   }
   return found;
 }

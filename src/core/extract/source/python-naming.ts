@@ -71,3 +71,21 @@ export function calleeOf(toks: Tok[], i: number): string | null {
   const callee = toks[open - 1];
   return isName(callee) ? callee.v : null;
 }
+
+/** Calls whose result is still the value they convert: `int(os.getenv('PORT', '80'))`. */
+const CONVERSIONS = new Set(['int', 'str', 'float', 'bool', 'Path']);
+
+/**
+ * The name the expression starting at token `start` is assigned to, looking through conversions:
+ * `password = os.getenv('PGPASS', 'x')` and `{'password': str(os.environ.get('P', 'x'))}` → password.
+ */
+export function expressionTarget(toks: Tok[], start: number): string | null {
+  let s = start;
+  for (let guard = 0; guard < 4; guard++) {
+    const callee = toks[s - 2];
+    if (!isOp(toks[s - 1], '(') || !isName(callee) || !CONVERSIONS.has(callee.v) || isOp(toks[s - 3], '.'))
+      break;
+    s -= 2;
+  }
+  return assignedName(toks, s);
+}

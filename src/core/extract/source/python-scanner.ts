@@ -13,7 +13,7 @@ import { entryCollector } from './entry-collector.js';
 import { syntaxErrorProblem } from './messages.js';
 import { buildPrefilter } from './prefilter.js';
 import { findEnvDefaults } from './python-env-defaults.js';
-import { assignedName, calleeOf } from './python-naming.js';
+import { assignedName, calleeOf, expressionTarget } from './python-naming.js';
 import { tokenize, type Tokenized } from './python-tokenizer.js';
 import { isOp, K, type Tok } from './python-tokens.js';
 
@@ -66,8 +66,14 @@ export function scanPythonSource(file: string, text: string): ParseResult {
 
   // Entries are keyed by their first token's offset (tokens never share one).
   const found = entryCollector(file, lineOf);
-  // Rule 1: env accessor calls.
-  for (const d of findEnvDefaults(toks)) found.add(toks[d.at]!.s, d.name, d.value, [d.hint]);
+  // Rule 1: env accessor calls. The entry is named after the variable; what the read is assigned to
+  // (`password = os.getenv('PGPASS', 'x')`) still counts, as rule 2 would for a plain literal.
+  for (const d of findEnvDefaults(toks)) {
+    const target = expressionTarget(toks, d.call);
+    const nreason = target ? secretNameMatch(target) : null;
+    const hints = nreason ? [d.hint, `assigned to secret-like name (${nreason})`] : [d.hint];
+    found.add(toks[d.at]!.s, d.name, d.value, hints, target);
+  }
 
   // Rules 2 and 3: literals assigned to secret-like names / secret-like values.
   const bare = bareStrings(toks);
