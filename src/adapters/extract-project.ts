@@ -32,6 +32,7 @@ interface ServiceFiles {
   /** The compose files that define this service. */
   composeFiles: string[];
   composeEntries: RawEntry[];
+  composeProblems: Problem[];
   /** Env files with the dialect they are read in; compose `env_file:` ones first. */
   envFiles: { rel: string; kind: FileKind }[];
   /** compose `env_file:` references without `required: false`: a missing one stops compose. */
@@ -48,6 +49,7 @@ export async function extractProject(
   const compose = await loadComposeProject(project.root, project.compose, opts.env);
   const problems: Problem[] = [...compose.problems];
   const plans = await Promise.all(selected.map((svc) => serviceFiles(project.root, svc, compose)));
+  problems.push(...plans.flatMap((p) => p.composeProblems));
 
   // Env files interpolate through the compose lookup, so they parse here; the rest in parallel.
   const parsed = new Map<string, ParseResult>();
@@ -113,6 +115,7 @@ async function serviceFiles(
 ): Promise<ServiceFiles> {
   const composeFiles: string[] = [];
   const composeEntries: RawEntry[] = [];
+  const composeProblems: Problem[] = [];
   const envFiles: ServiceFiles['envFiles'] = [];
   const requiredEnvFiles: ServiceFiles['requiredEnvFiles'] = [];
   const seen = new Set<string>();
@@ -120,6 +123,7 @@ async function serviceFiles(
     for (const cs of file.services.filter((s) => s.name === svc.compose)) {
       composeFiles.push(file.file);
       composeEntries.push(...cs.entries);
+      composeProblems.push(...cs.problems);
       for (const ref of cs.envFiles) {
         const rel = projectRelative(root, resolve(file.dir, ref.path));
         if (ref.required)
@@ -139,7 +143,16 @@ async function serviceFiles(
   const { envFiles: own, configFiles, sources } = await serviceFileSets(root, svc);
   for (const rel of own)
     if (!seen.has(rel)) envFiles.push({ rel, kind: { kind: 'dotenv', dialect: svc.dotenv } });
-  return { svc, composeFiles, composeEntries, envFiles, requiredEnvFiles, configFiles, sources };
+  return {
+    svc,
+    composeFiles,
+    composeEntries,
+    composeProblems,
+    envFiles,
+    requiredEnvFiles,
+    configFiles,
+    sources,
+  };
 }
 
 function selectServices(project: ProjectConfig, ids: string[]): ServiceConfig[] {

@@ -279,3 +279,19 @@ describe('review findings: discovery and files written', () => {
     expect(r.stdout).toContain('a?[31mred');
   });
 });
+
+describe('problems belong to the services they are in', () => {
+  it('an interpolation error in one service does not fail extract --service of another', async () => {
+    const dir = await project({
+      'docker-compose.yml':
+        'services:\n  a:\n    environment: { X: "1" }\n  b:\n    environment:\n      Y: ${Y:?set Y}\n',
+    });
+    const one = await runCli(['extract', '--json', '--service', 'a', '--project', dir]);
+    expect(one.code).toBe(0);
+    const all = await runCli(['extract', '--json', '--project', dir]);
+    expect(all.code).toBe(2);
+    expect((JSON.parse(all.stdout) as { problems: { line: number }[] }).problems.map((p) => p.line)).toEqual([
+      6,
+    ]);
+  });
+});

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseProjectFile } from '../../src/config/load.js';
-import { extractCompose } from '../../src/core/extract/compose.js';
+import { allProblems, extractCompose } from '../../src/core/extract/compose.js';
 import { flattenConfigFile } from '../../src/core/extract/config-file.js';
 import { buildInventory, secretsInName, toInventoryEntry } from '../../src/core/extract/inventory.js';
 import { parseText } from '../../src/core/extract/parse-text.js';
@@ -32,7 +32,7 @@ function yamlMessage(text: string): string | null {
 /** Every message the YAML paths of cfgmig can produce for a text: compose, config file, cfgmig.yaml. */
 function yamlMessages(text: string): string[] {
   const out = [yamlMessage(text) ?? ''];
-  out.push(...extractCompose('docker-compose.yml', text, lookup({})).problems.map((p) => p.message));
+  out.push(...allProblems(extractCompose('docker-compose.yml', text, lookup({}))).map((p) => p.message));
   out.push(...flattenConfigFile('config/app.yaml', text).problems.map((p) => p.message));
   try {
     parseProjectFile('/tmp/project', text);
@@ -182,8 +182,8 @@ describe('compose environment list items that are not NAME=value', () => {
       lookup({ DB_PASSWORD: m }),
     );
     const inv = r.services[0]!.entries.map((e) => toInventoryEntry(e, fp));
-    expect(JSON.stringify(inv) + JSON.stringify(r.problems)).not.toContain(m);
-    expect(r.problems).toEqual([
+    expect(JSON.stringify(inv) + JSON.stringify(allProblems(r))).not.toContain(m);
+    expect(allProblems(r)).toEqual([
       {
         file: 'docker-compose.yml',
         line: 4,
@@ -206,11 +206,11 @@ describe('compose environment list items that are not NAME=value', () => {
       lookup({ NAME: m }),
     );
     const inv = r.services[0]!.entries.map((e) => toInventoryEntry(e, fp));
-    const printed = JSON.stringify(inv) + JSON.stringify(r.problems);
+    const printed = JSON.stringify(inv) + JSON.stringify(allProblems(r));
     expect(printed).not.toContain(m);
     expect(printed).not.toContain(m.slice(0, 6));
     expect(inv.slice(0, 3).map((e) => e.classification)).toEqual(['credential', 'credential', 'credential']);
-    expect(r.problems).toHaveLength(4);
+    expect(allProblems(r)).toHaveLength(4);
     for (const e of inv) expect(e.name).toMatch(/^<redacted:/);
   });
 
@@ -220,7 +220,7 @@ describe('compose environment list items that are not NAME=value', () => {
       compose(['A=1', 'spring.profiles.active=prod', 'x-y_z', '_UNDER=2', 'WITH_EQ=a=b']),
       lookup({}),
     );
-    expect(r.problems).toEqual([]);
+    expect(allProblems(r)).toEqual([]);
     expect(r.services[0]!.entries.map((e) => [e.name, e.value])).toEqual([
       ['A', '1'],
       ['spring.profiles.active', 'prod'],

@@ -24,11 +24,19 @@ export interface ComposeService {
   buildContext: string | null;
   entries: RawEntry[];
   envFiles: ComposeEnvFileRef[];
+  /** Problems inside this service's definition: reported only when the service is extracted. */
+  problems: Problem[];
 }
 
 export interface ComposeResult {
   services: ComposeService[];
+  /** Problems of the file as a whole (syntax). */
   problems: Problem[];
+}
+
+/** Every problem of a compose file: the file's own and each service's. */
+export function allProblems(result: ComposeResult): Problem[] {
+  return [...result.problems, ...result.services.flatMap((s) => s.problems)];
 }
 
 export function extractCompose(file: string, text: string, lookup: Lookup): ComposeResult {
@@ -39,12 +47,13 @@ export function extractCompose(file: string, text: string, lookup: Lookup): Comp
   if (error) return { services: [], problems: [{ file, ...error, severity: 'error' }] };
 
   // Interpolation failures become problems at the value's line; the value is then unknown (null).
+  let sink = problems;
   const interpolate = (raw: string, line: number): string | null => {
     try {
       return substitute(raw, lookup);
     } catch (err) {
       if (!(err instanceof InterpolationError)) throw err;
-      problems.push({ file, line, message: err.message, severity: 'error' });
+      sink.push({ file, line, message: err.message, severity: 'error' });
       return null;
     }
   };
@@ -60,7 +69,9 @@ export function extractCompose(file: string, text: string, lookup: Lookup): Comp
       buildContext: null,
       entries: [],
       envFiles: [],
+      problems: [],
     };
+    sink = service.problems;
     const build = fields.get('build');
     if (build) {
       const ctxNode = isMap(build.value)
@@ -70,7 +81,8 @@ export function extractCompose(file: string, text: string, lookup: Lookup): Comp
       if (ctx !== null) service.buildContext = interpolate(ctx, lineOf(ctxNode, lc));
     }
     const env = fields.get('environment');
-    if (env) service.entries.push(...environmentEntries(doc, env.value, file, lc, interpolate, problems));
+    if (env)
+      service.entries.push(...environmentEntries(doc, env.value, file, lc, interpolate, service.problems));
     const envFile = fields.get('env_file');
     if (envFile) service.envFiles.push(...envFileRefs(doc, envFile.value, lc, interpolate));
     services.push(service);
