@@ -4,9 +4,9 @@
  * context, with values interpolated exactly as compose does. Reading the referenced env files
  * is the caller's job (it is I/O); this module only parses the compose text.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import { firstYamlError } from '../yaml/errors.js';
-import { lineOf, mapPairs, resolveNode, scalarString } from '../yaml/walk.js';
+import { lineOf, mapPairs, parseYaml, resolveNode, scalarString, walkProblems } from '../yaml/walk.js';
 import { redact } from './classify.js';
 import { InterpolationError, substitute, type Lookup } from './interpolate.js';
 import type { Problem, RawEntry } from './types.js';
@@ -40,8 +40,7 @@ export function allProblems(result: ComposeResult): Problem[] {
 }
 
 export function extractCompose(file: string, text: string, lookup: Lookup): ComposeResult {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, merge: true, prettyErrors: false }) as Document;
+  const { doc, lc } = parseYaml(text);
   const problems: Problem[] = [];
   const error = firstYamlError(doc, lc);
   if (error) return { services: [], problems: [{ file, ...error, severity: 'error' }] };
@@ -87,6 +86,8 @@ export function extractCompose(file: string, text: string, lookup: Lookup): Comp
     if (envFile) service.envFiles.push(...envFileRefs(doc, envFile.value, lc, interpolate));
     services.push(service);
   }
+  // A file that blew its alias/merge budget stopped short: say so rather than look complete.
+  problems.push(...walkProblems(doc, lc).map((p) => ({ file, ...p })));
   return { services, problems };
 }
 

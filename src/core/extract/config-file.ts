@@ -4,11 +4,19 @@
  * a list that holds objects is flattened with indices (`brokers.0.host`).
  */
 import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { lineLocator } from '../text/lines.js';
 import { firstYamlError } from '../yaml/errors.js';
-import { lineOf, mapPairs, resolveNode } from '../yaml/walk.js';
-import type { ParseResult, RawEntry } from './types.js';
+import {
+  chargeWalk,
+  lineOf,
+  mapPairs,
+  parseYaml,
+  resolveNode,
+  walkBudgetExceeded,
+  walkProblems,
+} from '../yaml/walk.js';
+import type { ParseResult, Problem, RawEntry } from './types.js';
 
 export function flattenConfigFile(file: string, text: string): ParseResult {
   return /\.json$/i.test(file) ? flattenJson(file, text) : flattenYaml(file, text);
@@ -22,32 +30,63 @@ function join(prefix: string, key: string | number): string {
   return prefix === '' ? String(key) : `${prefix}.${key}`;
 }
 
+/** Nothing real nests deeper; deeper values are not read, and the file gets a warning saying so. */
+const MAX_DEPTH = 64;
+
 function flattenYaml(file: string, text: string): ParseResult {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, merge: true, prettyErrors: false });
+  const { doc, lc } = parseYaml(text);
   const error = firstYamlError(doc, lc);
   if (error) return { entries: [], problems: [{ file, ...error, severity: 'error' }] };
   const entries: RawEntry[] = [];
+  let tooDeepLine: number | null = null;
+  let cycleLine: number | null = null;
+  // The collections on the path to the current node: meeting one again is an alias cycle.
+  const open = new Set<Node>();
+  const add = (name: string, line: number, value: string | null, at: Node | null): void => {
+    // An entry costs its text as well: aliases can repeat a long key or value any number of times.
+    if (chargeWalk(doc, 1 + ((name.length + (value?.length ?? 0)) >> 6), at))
+      entries.push(entry(file, name, line, value));
+  };
   const visit = (node: Node | null, path: string, line: number, depth: number): void => {
-    if (depth > 64) return; // anchors can build cycles; nothing real nests this deep
-    if (isMap(node)) {
-      const pairs = mapPairs(doc as Document, node);
-      if (pairs.length === 0 && path !== '') entries.push(entry(file, path, line, '{}'));
-      for (const p of pairs) visit(p.value, join(path, p.key), lineOf(p.keyNode, lc), depth + 1);
-    } else if (isSeq(node)) {
-      const items = node.items.map((i) => resolveNode(doc as Document, i));
-      if (items.every((i) => i == null || isScalar(i))) {
-        entries.push(
-          entry(file, path, line, JSON.stringify(items.map((i) => (isScalar(i) ? i.value : null)))),
-        );
-      } else items.forEach((item, idx) => visit(item, join(path, idx), lineOf(item, lc), depth + 1));
+    if (!chargeWalk(doc, 1, node)) return;
+    if (depth > MAX_DEPTH) {
+      tooDeepLine ??= line;
+      return;
+    }
+    if (isMap(node) || isSeq(node)) {
+      if (open.has(node)) {
+        cycleLine ??= line;
+        return;
+      }
+      open.add(node);
+      if (isMap(node)) {
+        const pairs = mapPairs(doc, node);
+        if (pairs.length === 0 && path !== '' && !walkBudgetExceeded(doc)) add(path, line, '{}', node);
+        for (const p of pairs) visit(p.value, join(path, p.key), lineOf(p.keyNode, lc), depth + 1);
+      } else {
+        const items = node.items.map((i) => resolveNode(doc, i));
+        if (items.every((i) => i == null || isScalar(i))) {
+          const value = JSON.stringify(items.map((i) => (isScalar(i) ? i.value : null)));
+          add(path, line, value, node);
+        } else items.forEach((item, idx) => visit(item, join(path, idx), lineOf(item, lc), depth + 1));
+      }
+      open.delete(node);
     } else if (path !== '') {
       const v = isScalar(node) ? node.value : null;
-      entries.push(entry(file, path, line, v == null ? null : typeof v === 'string' ? v : String(v)));
+      add(path, line, v == null ? null : typeof v === 'string' ? v : String(v), node);
     }
   };
-  visit(resolveNode(doc as Document, doc.contents), '', 1, 0);
-  return { entries, problems: [] };
+  visit(resolveNode(doc, doc.contents), '', 1, 0);
+  const problems: Problem[] = walkProblems(doc, lc).map((p) => ({ file, ...p }));
+  if (cycleLine !== null) {
+    const message = 'an alias refers to a collection that contains it; not followed';
+    problems.push({ file, line: cycleLine, message, severity: 'warning' });
+  }
+  if (tooDeepLine !== null) {
+    const message = `nested deeper than ${MAX_DEPTH} levels; the deeper values are not read`;
+    problems.push({ file, line: tooDeepLine, message, severity: 'warning' });
+  }
+  return { entries, problems: problems.sort((a, b) => a.line - b.line) };
 }
 
 function flattenJson(file: string, text: string): ParseResult {

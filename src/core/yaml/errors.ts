@@ -26,7 +26,7 @@ const BY_CODE: Record<string, string> = {
   MULTIPLE_DOCS: 'the file must hold a single YAML document',
   MULTIPLE_TAGS: 'a node can have at most one tag',
   NON_STRING_KEY: 'map keys must be strings',
-  RESOURCE_EXHAUSTION: 'too many alias expansions',
+  RESOURCE_EXHAUSTION: 'nested too deeply or too many alias expansions',
   TAB_AS_INDENT: 'tabs are not allowed as indentation',
   TAG_RESOLVE_FAILED: 'a tag cannot be resolved',
   UNEXPECTED_TOKEN: 'unexpected token (a value starting with "|" or ">" may need quotes)',
