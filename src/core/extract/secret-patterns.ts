@@ -282,7 +282,7 @@ export const VALUE_PATTERNS: readonly ValuePattern[] = global([
   {
     // mysql -uroot -pS3cret (the password is glued to -p); digits alone are a port (-p5432).
     reason: 'password in command-line arguments',
-    needs: ['-p'],
+    needs: ['-u'], // the match starts with -u; "-p" is in nearly every file
     re: /(?<![A-Za-z0-9-])-u[ \t]?[A-Za-z0-9_.@-]{1,64}[ \t]{1,3}-p[^\s'"$<{*-]{3,64}/,
     check: (m) => /[^0-9]/.test(m.slice(m.lastIndexOf('-p') + 2)),
   },
