@@ -40,6 +40,7 @@ Examples:
   $ cfgmig extract                               inventory every service's configuration
   $ cfgmig extract --service trading-engine --json
   $ cfgmig extract --out                         also write .cfgmig/inventory/<service>.json
+  $ cfgmig store info --json                     which store, schema version, row counts
 
 Exit codes: 0 ok, 1 failed, 2 bad input, 3 conflict, 4 paused, 10 changes pending, 130 interrupted.`,
   );
@@ -79,6 +80,19 @@ Exit codes: 0 ok, 1 failed, 2 bad input, 3 conflict, 4 paused, 10 changes pendin
       '\nExit codes: 0 written, 2 cfgmig.yaml exists (use --force) or no compose file found.',
     )
     .action(runWith(() => import('./commands/init.js')));
+
+  // The store: embedded PGlite in .cfgmig/store/ unless CFGMIG_STORE_URL or `store:` names a server.
+  const store = program.command('store').description('inspect the configuration store');
+  store
+    .command('info')
+    .description('backend, location (password masked), schema version and row counts per table')
+    .addOption(projectOption())
+    .option('--json', 'print as JSON (formatVersion 1)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 the store could not be opened, 2 bad store setting or store newer than this cfgmig, 3 store in use.',
+    )
+    .action(runWith(() => import('./commands/store-info.js')));
 
   return program;
 }

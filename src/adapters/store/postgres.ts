@@ -1,0 +1,76 @@
+/**
+ * PostgreSQL backend: a pg Pool on a postgres:// URL. Connection problems are turned into a
+ * CfgmigError that names host:port/database and what to check, and never the password.
+ */
+import pg from 'pg';
+import { describeTarget, maskUrl, scrub } from '../../core/store/url.js';
+import { CfgmigError } from '../../errors.js';
+import type { Db, Queryable } from './db.js';
+
+function passwordOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
+}
+
+function connectionError(url: string, err: unknown): CfgmigError {
+  const target = describeTarget(url);
+  const e = err as NodeJS.ErrnoException;
+  const detail = scrub(e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message, passwordOf(url));
+  // No `cause`: pg errors can carry the connection parameters, and --debug prints causes.
+  return new CfgmigError('failed', `cannot connect to PostgreSQL at ${target}: ${detail}`, {
+    hint:
+      'Check that the server is running and reachable at that host and port, that the user, password and ' +
+      'database in the store URL are right (cfgmig.yaml `store:` or CFGMIG_STORE_URL), and that the database exists.',
+  });
+}
+
+function queryable(q: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await q.query(sql, params)).rows as T[];
+    },
+    async exec(sql: string) {
+      await q.query(sql); // no parameters: simple protocol, several statements allowed
+    },
+  };
+}
+
+export async function openPostgres(url: string): Promise<Db> {
+  let pool: pg.Pool;
+  try {
+    pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+  } catch (err) {
+    throw connectionError(url, err);
+  }
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw connectionError(url, err);
+  }
+  return {
+    kind: 'postgres',
+    location: maskUrl(url),
+    ...queryable(pool),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(queryable(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
