@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { parseMigrationFileName, planMigrations, type KnownMigration } from '../../src/core/store/migrations.js';
+import {
+  parseMigrationFileName,
+  planMigrations,
+  type KnownMigration,
+} from '../../src/core/store/migrations.js';
 import { describeTarget, maskUrl, parseStoreSetting, scrub } from '../../src/core/store/url.js';
 
-const m = (version: number, checksum = `c${version}`): KnownMigration => ({ version, name: `m${version}`, checksum, sql: '' });
+const m = (version: number, checksum = `c${version}`): KnownMigration => ({
+  version,
+  name: `m${version}`,
+  checksum,
+  sql: '',
+});
 
 describe('migration planning', () => {
   it('parses numbered file names and ignores the rest', () => {

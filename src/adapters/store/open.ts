@@ -12,7 +12,10 @@ import { exists } from '../files.js';
 import type { Db } from './db.js';
 import { migrate } from './migrate.js';
 
-export async function storeSetting(root: string, env: Record<string, string | undefined>): Promise<StoreSetting> {
+export async function storeSetting(
+  root: string,
+  env: Record<string, string | undefined>,
+): Promise<StoreSetting> {
   const fromEnv = env.CFGMIG_STORE_URL;
   if (fromEnv !== undefined && fromEnv.trim() !== '') return checked(fromEnv, 'CFGMIG_STORE_URL');
   // Without a cfgmig.yaml there is nothing to choose a server: the embedded store it is.

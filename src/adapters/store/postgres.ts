@@ -18,7 +18,10 @@ function passwordOf(url: string): string {
 function connectionError(url: string, err: unknown): CfgmigError {
   const target = describeTarget(url);
   const e = err as NodeJS.ErrnoException;
-  const detail = scrub(e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message, passwordOf(url));
+  const detail = scrub(
+    e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message,
+    passwordOf(url),
+  );
   // No `cause`: pg errors can carry the connection parameters, and --debug prints causes.
   return new CfgmigError('failed', `cannot connect to PostgreSQL at ${target}: ${detail}`, {
     hint:
