@@ -74,6 +74,18 @@ for (const backend of await storeBackends()) {
       }
     });
 
+    if (backend.name === 'postgres') {
+      it('two processes opening a new database at once both end up on the same schema', async () => {
+        const store = await fresh();
+        const dbs = await Promise.all([store.open(), store.open(), store.open()]);
+        try {
+          expect(await dbs[0]!.query('SELECT version FROM schema_migrations')).toHaveLength(1);
+        } finally {
+          await Promise.all(dbs.map((d) => d.close()));
+        }
+      });
+    }
+
     it('rolls a failed transaction back completely', async () => {
       const db = await (await fresh()).open();
       try {

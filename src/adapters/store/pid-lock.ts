@@ -1,8 +1,12 @@
 /**
  * An exclusive lock file holding our pid. PGlite is one process's database: two processes
  * writing the same data directory corrupt it, so the second must be refused, not wait.
+ *
+ * The file is created complete and atomically: the pid is written to a private temp file
+ * which is then hard-linked to the lock name (link fails with EEXIST like O_EXCL), so no
+ * reader ever sees a half-written, empty lock and mistakes it for a stale one.
  */
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { CfgmigError } from '../../errors.js';
 
 export interface PidLock {
@@ -28,52 +32,76 @@ function readPid(path: string): number | null {
   }
 }
 
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Atomically creates `path` holding our pid; false when it already exists. */
+function create(path: string): boolean {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${process.pid}\n`, { mode: 0o644 });
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    unlinkQuietly(tmp);
+  }
+}
+
+/** Held by a living process (another one, or another handle in this one)? */
+function holder(path: string): number | null {
+  const pid = readPid(path);
+  return pid !== null && alive(pid) ? pid : null;
+}
+
+/**
+ * Removes a stale lock under a second, short-lived lock, so two processes that both saw the
+ * same dead pid cannot both take over: the slower one re-reads under the takeover lock and
+ * finds the winner's living pid instead.
+ */
+function removeIfStale(path: string): void {
+  const takeover = `${path}.takeover`;
+  if (!create(takeover)) {
+    if (holder(takeover) === null) unlinkQuietly(takeover); // its owner died mid-takeover
+    return; // someone else is taking over; the caller retries
+  }
+  try {
+    if (holder(path) === null) unlinkQuietly(path);
+  } finally {
+    unlinkQuietly(takeover);
+  }
+}
+
 export function acquirePidLock(path: string, what: string): PidLock {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o644); // O_CREAT|O_EXCL: exactly one creator wins
-      try {
-        writeSync(fd, `${process.pid}\n`);
-      } finally {
-        closeSync(fd);
-      }
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (create(path)) {
       let held = true;
       const release = () => {
         if (!held) return;
         held = false;
         process.off('exit', release);
         // Only remove the file if it is still ours (never another process's fresh lock).
-        if (readPid(path) === process.pid) {
-          try {
-            unlinkSync(path);
-          } catch {
-            /* already gone */
-          }
-        }
+        if (readPid(path) === process.pid) unlinkQuietly(path);
       };
       process.on('exit', release); // a normal exit without close() still frees the store
       return { release };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const pid = readPid(path);
-    // A pid file without a pid is a crash between create and write; our own pid means
-    // another handle in this process holds it, which is just as unsafe as another process.
-    if (pid !== null && alive(pid)) {
+    const pid = holder(path);
+    if (pid !== null) {
       throw new CfgmigError('conflict', `${what} in use by pid ${pid}`, {
         hint: `Wait for that cfgmig process to finish. If no cfgmig is running, delete ${path}.`,
         file: path,
       });
     }
-    // Stale: its process is gone (SIGKILL, power loss). Take it over by removing it and
-    // retrying O_EXCL. Known narrow race: two processes that both saw the SAME stale file
-    // can interleave so the slower one unlinks the faster one's fresh lock; closing it
-    // needs a takeover lock and is left for when two cfgmigs racing a crashed one matters.
-    try {
-      unlinkSync(path);
-    } catch {
-      /* someone else removed it first */
-    }
+    // Stale: its process is gone (SIGKILL, power loss). Take it over and try again.
+    removeIfStale(path);
   }
   throw new CfgmigError('conflict', `${what} is being opened by another process`, {
     hint: 'Try again in a moment.',
