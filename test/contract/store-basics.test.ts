@@ -75,6 +75,28 @@ for (const backend of await storeBackends()) {
     });
 
     if (backend.name === 'postgres') {
+      it('takes the server from `store:` in cfgmig.yaml, and CFGMIG_STORE_URL over it', async () => {
+        const store = await fresh();
+        writeFileSync(join(store.root, 'cfgmig.yaml'), `version: 1\nstore: ${store.url}\n`);
+        const fromFile = await runCli(['store', 'info', '--json', '--project', store.root]);
+        expect(fromFile.code).toBe(0);
+        expect(JSON.parse(fromFile.stdout)).toMatchObject({ backend: 'postgres', location: store.url });
+        const envWins = await runCli(['store', 'info', '--json', '--project', store.root], {
+          env: cleanEnv({ CFGMIG_STORE_URL: 'embedded' }),
+        });
+        expect(JSON.parse(envWins.stdout)).toMatchObject({ backend: 'embedded' });
+      });
+
+      it('names a database that does not exist, without the password', async () => {
+        const store = await fresh();
+        const url = store
+          .url!.replace('postgres@', 'postgres:MARKERdb1@')
+          .replace(store.database!, 'cfgmig_test_missing');
+        const err = await rejection(openStore(store.root, { CFGMIG_STORE_URL: url }));
+        expect(err.message).toMatch(/127\.0\.0\.1:5432\/cfgmig_test_missing: .*does not exist/);
+        expect(`${err.message} ${err.hint}`).not.toContain('MARKERdb1');
+      });
+
       it('two processes opening a new database at once both end up on the same schema', async () => {
         const store = await fresh();
         const dbs = await Promise.all([store.open(), store.open(), store.open()]);
@@ -85,6 +107,33 @@ for (const backend of await storeBackends()) {
         }
       });
     }
+
+    it('returns the same JavaScript types on both backends', async () => {
+      const db = await (await fresh()).open();
+      try {
+        const [row] = await db.query<Record<string, unknown>>(
+          `SELECT 9007199254740991::bigint AS i8, 2::int AS i4, '1.5'::numeric AS num, now() AS ts,
+                  '\\x00ff'::bytea AS b, '{"a":[1]}'::jsonb AS j, ARRAY['x'] AS arr, true AS bool, NULL::text AS nul`,
+        );
+        expect(row).toEqual({
+          i8: Number.MAX_SAFE_INTEGER,
+          i4: 2,
+          num: '1.5',
+          ts: expect.any(Date),
+          b: Buffer.from([0, 255]),
+          j: { a: [1] },
+          arr: ['x'],
+          bool: true,
+          nul: null,
+        });
+        expect(Buffer.isBuffer(row!.b)).toBe(true);
+        // Parameters round-trip too: a Buffer in, the same bytes out.
+        const [echo] = await db.query<{ b: Buffer }>('SELECT $1::bytea AS b', [Buffer.from('héllo')]);
+        expect(echo!.b.toString()).toBe('héllo');
+      } finally {
+        await db.close();
+      }
+    });
 
     it('rolls a failed transaction back completely', async () => {
       const db = await (await fresh()).open();

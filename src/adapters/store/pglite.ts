@@ -11,6 +11,7 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { CfgmigError } from '../../errors.js';
 import type { Db, Queryable } from './db.js';
 import { acquirePidLock } from './pid-lock.js';
+import { BYTEA_OID, INT8_OID, parseBytea, parseInt8 } from './value-types.js';
 
 export const EMBEDDED_DIR = join('.cfgmig', 'store');
 
@@ -31,7 +32,9 @@ export async function openEmbedded(root: string): Promise<Db> {
   const lock = acquirePidLock(join(dir, 'cfgmig.pid'), `embedded store ${dir}`);
   let pg: PGlite;
   try {
-    pg = await PGlite.create(join(dir, 'pgdata'));
+    pg = await PGlite.create(join(dir, 'pgdata'), {
+      parsers: { [INT8_OID]: parseInt8, [BYTEA_OID]: parseBytea },
+    });
   } catch (err) {
     lock.release();
     throw new CfgmigError('failed', `cannot open the embedded store in ${dir}: ${(err as Error).message}`, {

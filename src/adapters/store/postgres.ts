@@ -6,6 +6,7 @@ import pg from 'pg';
 import { describeTarget, maskUrl, scrub } from '../../core/store/url.js';
 import { CfgmigError } from '../../errors.js';
 import type { Db, Queryable } from './db.js';
+import { INT8_OID, parseInt8 } from './value-types.js';
 
 function passwordOf(url: string): string {
   try {
@@ -44,7 +45,18 @@ function queryable(q: pg.Pool | pg.PoolClient): Queryable {
 export async function openPostgres(url: string): Promise<Db> {
   let pool: pg.Pool;
   try {
-    pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+    pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      connectionTimeoutMillis: 10_000,
+      // Per pool, not pg.types globally: only this store's queries change (see value-types.ts).
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID && format !== 'binary'
+            ? parseInt8
+            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
   } catch (err) {
     throw connectionError(url, err);
   }
