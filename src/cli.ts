@@ -90,7 +90,7 @@ Exit codes: 0 ok, 1 failed, 2 bad input, 3 conflict, 4 paused, 10 changes pendin
     .option('--json', 'print as JSON (formatVersion 1)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 the store could not be opened, 2 bad store setting or store newer than this cfgmig, 3 store in use.',
+      '\nExit codes: 0 ok, 1 the store could not be opened, 2 bad store setting or URL, or store newer than this cfgmig, 3 store in use.',
     )
     .action(runWith(() => import('./commands/store-info.js')));
 

@@ -262,6 +262,18 @@ describe('PostgreSQL connection errors', () => {
     expect(res.stdout + res.stderr).not.toContain(marker);
   });
 
+  it('refuses an unparsable URL as bad input (exit 2), without the password', async () => {
+    for (const url of ['postgres://u:MARKERy@[::1/db', 'postgres://u:MARKERy@127.0.0.1:99999/db']) {
+      const err = await rejection(openStore('/nonexistent', { CFGMIG_STORE_URL: url }));
+      expect(err.exitCode).toBe(2);
+      expect(`${err.message} ${err.hint}`).not.toContain('MARKERy');
+    }
+    const odd = await rejection(
+      openStore('/nonexistent', { CFGMIG_STORE_URL: 'postgres://u:MARK%zz@127.0.0.1:1/db' }),
+    );
+    expect(`${odd.message} ${odd.hint}`).not.toContain('MARK%zz');
+  });
+
   it('refuses a store setting that is neither embedded nor a postgres URL without echoing it', async () => {
     const err = await rejection(openStore('/nonexistent', { CFGMIG_STORE_URL: 'mysql://u:MARKERx@h/d' }));
     expect(err.exitCode).toBe(2);

@@ -56,5 +56,7 @@ describe('store URLs', () => {
 
   it('scrubs a secret in raw and encoded form', () => {
     expect(scrub('x p@ss y p%40ss', 'p@ss')).toBe('x *** y ***');
+    expect(scrub('x p%40ss y p@ss', 'p%40ss')).toBe('x *** y ***');
+    expect(scrub('bad MARK%zz', 'MARK%zz')).toBe('bad ***'); // invalid percent-encoding must not throw
   });
 });

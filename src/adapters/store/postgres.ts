@@ -8,9 +8,10 @@ import { CfgmigError } from '../../errors.js';
 import type { Db, Queryable } from './db.js';
 import { INT8_OID, parseInt8 } from './value-types.js';
 
+/** The password as written in the URL (scrub() also removes its decoded form). */
 function passwordOf(url: string): string {
   try {
-    return decodeURIComponent(new URL(url).password);
+    return new URL(url).password;
   } catch {
     return '';
   }
@@ -43,6 +44,16 @@ function queryable(q: pg.Pool | pg.PoolClient): Queryable {
 }
 
 export async function openPostgres(url: string): Promise<Db> {
+  try {
+    new URL(url);
+  } catch {
+    // Not the server's fault, so not "check the server": the URL itself is wrong (exit 2).
+    throw new CfgmigError('badInput', 'the PostgreSQL store URL is not a valid URL', {
+      hint:
+        'Expected postgres://user:password@host:5432/database (in cfgmig.yaml `store:` or CFGMIG_STORE_URL); ' +
+        'percent-encode special characters in the password (@ as %40, : as %3A, / as %2F) and check the port.',
+    });
+  }
   let pool: pg.Pool;
   try {
     pool = new pg.Pool({

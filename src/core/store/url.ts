@@ -39,8 +39,14 @@ export function describeTarget(url: string): string {
 /** Removes every occurrence of `secret` (raw and URL-encoded) from a message we did not write. */
 export function scrub(message: string, secret: string): string {
   if (secret === '') return message;
+  let decoded = secret;
+  try {
+    decoded = decodeURIComponent(secret);
+  } catch {
+    /* not valid percent-encoding: the raw form is all there is */
+  }
   let out = message;
-  for (const s of new Set([secret, decodeURIComponent(secret), encodeURIComponent(secret)])) {
+  for (const s of new Set([secret, decoded, encodeURIComponent(secret)])) {
     if (s !== '') out = out.split(s).join('***');
   }
   return out;
