@@ -109,7 +109,7 @@ for (const backend of await storeBackends()) {
     }
 
     it('returns the same JavaScript types on both backends', async () => {
-      const db = await (await fresh()).open();
+      const db = await (await fresh({ migrated: true })).open();
       try {
         const [row] = await db.query<Record<string, unknown>>(
           `SELECT 9007199254740991::bigint AS i8, 2::int AS i4, '1.5'::numeric AS num, now() AS ts,
@@ -136,7 +136,7 @@ for (const backend of await storeBackends()) {
     });
 
     it('rolls a failed transaction back completely', async () => {
-      const db = await (await fresh()).open();
+      const db = await (await fresh({ migrated: true })).open();
       try {
         const boom = db.transaction(async (tx) => {
           await tx.query(`INSERT INTO environments (name) VALUES ('staging')`);
@@ -150,7 +150,7 @@ for (const backend of await storeBackends()) {
     });
 
     it('refuses a store whose schema is newer than this cfgmig, with exit 2 and nothing changed', async () => {
-      const store = await fresh();
+      const store = await fresh({ migrated: true });
       const db = await store.open();
       await db.query(`INSERT INTO schema_migrations (version, name, checksum) VALUES (999, 'future', 'x')`);
       await db.close();
@@ -170,7 +170,7 @@ for (const backend of await storeBackends()) {
     });
 
     it('`store info --json` via the built CLI reports backend, location, version and counts', async () => {
-      const store = await fresh();
+      const store = await fresh({ migrated: true });
       // A marker password in the URL (trust auth ignores it) must come out masked.
       const env = { ...store.env };
       if (store.url) env.CFGMIG_STORE_URL = store.url.replace('postgres@', 'postgres:MARKERpw7@');

@@ -7,7 +7,7 @@
  * mandatory there); locally its PostgreSQL suites are skipped with a visible warning.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -76,20 +76,45 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+export interface FreshOptions {
+  /**
+   * Embedded only: start from a copy of a store migrated once per test file instead of
+   * running initdb and the migrations again (about 1.5 s less per store). Leave it off
+   * for tests about creating or migrating a store.
+   */
+  migrated?: boolean;
+}
+
+/** A migrated, closed embedded store, made once per test file (module state is per file). */
+let template: Promise<string> | undefined;
+function embeddedTemplate(cleanups: (() => Promise<void>)[]): Promise<string> {
+  template ??= (async () => {
+    const root = await mkdtemp(join(tmpdir(), 'cfgmig-template-'));
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    const db = await openStore(root, {});
+    await db.close(); // also removes the pid file, so copies start unlocked
+    return join(root, '.cfgmig', 'store');
+  })();
+  return template;
+}
+
 /**
  * Returns a factory of fresh stores for `backend`; everything it creates is removed after
  * the file's tests (afterAll), so call it inside the describe block.
  */
-export function useStores(backend: BackendName): () => Promise<FreshStore> {
+export function useStores(backend: BackendName): (opts?: FreshOptions) => Promise<FreshStore> {
   const cleanups: (() => Promise<void>)[] = [];
   afterAll(async () => {
     for (const c of cleanups.reverse())
       await c().catch((err) => console.warn(`cleanup failed: ${String(err)}`));
   });
-  return async () => {
+  return async (opts = {}) => {
     const root = await mkdtemp(join(tmpdir(), 'cfgmig-store-'));
     cleanups.push(() => rm(root, { recursive: true, force: true }));
     if (backend === 'embedded') {
+      if (opts.migrated) {
+        await cp(await embeddedTemplate(cleanups), join(root, '.cfgmig', 'store'), { recursive: true });
+      }
       return {
         root,
         env: {},

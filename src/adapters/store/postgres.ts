@@ -20,8 +20,10 @@ function passwordOf(url: string): string {
 function connectionError(url: string, err: unknown): CfgmigError {
   const target = describeTarget(url);
   const e = err as NodeJS.ErrnoException;
+  // Some network errors (AggregateError for a host with several addresses) have no message.
+  const message = e.message || 'connection failed';
   const detail = scrub(
-    e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message,
+    e.code && !message.includes(e.code) ? `${e.code}: ${message}` : message,
     passwordOf(url),
   );
   // No `cause`: pg errors can carry the connection parameters, and --debug prints causes.
