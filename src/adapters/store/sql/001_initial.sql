@@ -86,8 +86,10 @@ CREATE TABLE migration_flags (
   service      text NOT NULL,
   environment  text NOT NULL,
   key          text NOT NULL DEFAULT '*',
-  mode         text NOT NULL CHECK (mode IN ('legacy', 'shadow', 'dual', 'store')),
-  -- share of instances on the new path in basis points (10000 = 100%)
+  -- DESIGN.md "Flags": read legacy; read legacy and compare with the store; read the store for
+  -- percent_bp of reads and fall back to legacy on error; read only the store.
+  mode         text NOT NULL CHECK (mode IN ('legacy_only', 'legacy_with_validation', 'new_with_fallback', 'new_only')),
+  -- share of reads on the store in basis points (10000 = 100%); used by new_with_fallback
   percent_bp   integer NOT NULL DEFAULT 0 CHECK (percent_bp BETWEEN 0 AND 10000),
   migration_id text REFERENCES migrations (id),
   updated_at   timestamptz NOT NULL DEFAULT now(),
