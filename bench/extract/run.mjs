@@ -40,31 +40,11 @@ const TARGET_SECONDS = 10;
 const BENCH_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
 
 // ------------------------------------------------------------------------------------------
-// What cfgmig reads. Mirrors discovery (src/config/discover.ts, src/config/project.ts:
-// COMPOSE_FILE_NAMES, defaultServiceGlobs, ALWAYS_EXCLUDED) and the compose env_file
-// references; keep in step with them.
+// What cfgmig reads: discovery's own constants from the build (src/config/project.ts), plus the
+// compose env_file references below. The bench runs the built CLI anyway.
 // ------------------------------------------------------------------------------------------
 
-const COMPOSE_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
-const ALWAYS_EXCLUDED = [
-  '**/node_modules/**',
-  '**/.git/**',
-  '**/.cfgmig/**',
-  '**/dist/**',
-  '**/build/**',
-  '**/coverage/**',
-  '**/.venv/**',
-  '**/venv/**',
-  '**/__pycache__/**',
-  '**/test/**',
-  '**/tests/**',
-  '**/__tests__/**',
-  '**/*.test.*',
-  '**/*.spec.*',
-  '**/test_*.py',
-  '**/*_test.py',
-  '**/*.d.ts',
-];
+const { ALWAYS_EXCLUDED, COMPOSE_FILE_NAMES } = await import('../../dist/config/project.js');
 
 /** Files `cfgmig extract` reads in a discovered project (no cfgmig.yaml): project-relative paths. */
 async function filesCfgmigReads(root) {
