@@ -90,7 +90,12 @@ let template: Promise<string> | undefined;
 function embeddedTemplate(cleanups: (() => Promise<void>)[]): Promise<string> {
   template ??= (async () => {
     const root = await mkdtemp(join(tmpdir(), 'cfgmig-template-'));
-    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    // The cleanup belongs to the describe block that first asked; forget the template with
+    // it, or a later block in the same file would copy a directory that is gone.
+    cleanups.push(() => {
+      template = undefined;
+      return rm(root, { recursive: true, force: true });
+    });
     const db = await openStore(root, {});
     await db.close(); // also removes the pid file, so copies start unlocked
     return join(root, '.cfgmig', 'store');
