@@ -1,0 +1,167 @@
+/**
+ * Configuration versions per service and environment. Versions are immutable and
+ * append-only; the current one is the highest. Writes are compare-and-set on the version
+ * the caller last saw, so two people editing the same configuration cannot silently
+ * overwrite each other.
+ */
+import { checksumOf, type Json } from '../../core/store/canonical.js';
+import { badInput, CfgmigError } from '../../errors.js';
+import type { Db, Queryable } from './db.js';
+
+export interface VersionInfo {
+  version: number;
+  author: string;
+  reason: string;
+  createdAt: Date;
+  checksum: string;
+  migrationId: string | null;
+}
+
+export interface ConfigVersion extends VersionInfo {
+  service: string;
+  environment: string;
+  data: Json;
+}
+
+export interface WriteVersion {
+  service: string;
+  environment: string;
+  /** The version the caller based its change on; 0 when there is none yet. */
+  expectedVersion: number;
+  data: Json;
+  author: string;
+  reason: string;
+  migrationId?: string;
+}
+
+interface Row {
+  version: number;
+  author: string;
+  reason: string;
+  created_at: Date;
+  checksum: string;
+  migration_id: string | null;
+}
+
+const INFO_COLUMNS = 'version, author, reason, created_at, checksum, migration_id';
+
+function info(r: Row): VersionInfo {
+  return {
+    version: r.version,
+    author: r.author,
+    reason: r.reason,
+    createdAt: r.created_at,
+    checksum: r.checksum,
+    migrationId: r.migration_id,
+  };
+}
+
+async function latest(q: Queryable, service: string, env: string): Promise<VersionInfo | null> {
+  const [row] = await q.query<Row>(
+    `SELECT ${INFO_COLUMNS} FROM service_configurations
+      WHERE service = $1 AND environment = $2 ORDER BY version DESC LIMIT 1`,
+    [service, env],
+  );
+  return row ? info(row) : null;
+}
+
+/** The current version number, 0 when the configuration has none yet. */
+export async function currentVersion(db: Queryable, service: string, env: string): Promise<number> {
+  return (await latest(db, service, env))?.version ?? 0;
+}
+
+/**
+ * One version (the current one when `version` is omitted), or null when there is none.
+ * The checksum is verified: corrupt data is an error, never returned.
+ */
+export async function readVersion(
+  db: Queryable,
+  service: string,
+  env: string,
+  version?: number,
+): Promise<ConfigVersion | null> {
+  const [row] = await db.query<Row & { data: Json }>(
+    `SELECT ${INFO_COLUMNS}, data FROM service_configurations
+      WHERE service = $1 AND environment = $2 AND ($3::int IS NULL OR version = $3::int)
+      ORDER BY version DESC LIMIT 1`,
+    [service, env, version ?? null],
+  );
+  if (!row) return null;
+  // The message never includes the data: it may hold values someone should not see.
+  if (checksumOf(row.data) !== row.checksum) {
+    throw new CfgmigError(
+      'failed',
+      `configuration ${service}/${env} version ${row.version} is corrupt: checksum mismatch`,
+      {
+        hint: 'The stored data no longer matches the checksum written with it. Restore it from a backup or write a new version.',
+      },
+    );
+  }
+  return { service, environment: env, ...info(row), data: row.data };
+}
+
+/** Every version, oldest first, without the data. */
+export async function history(db: Queryable, service: string, env: string): Promise<VersionInfo[]> {
+  const rows = await db.query<Row>(
+    `SELECT ${INFO_COLUMNS} FROM service_configurations
+      WHERE service = $1 AND environment = $2 ORDER BY version`,
+    [service, env],
+  );
+  return rows.map(info);
+}
+
+function conflict(service: string, env: string, expected: number, current: VersionInfo | null): CfgmigError {
+  const at = current
+    ? `is at version ${current.version}, expected ${expected}: changed by ${current.author} at ${current.createdAt.toISOString()}`
+    : `has no version yet, expected ${expected}`;
+  return new CfgmigError('conflict', `${service}/${env} ${at}`, {
+    hint: 'Someone else wrote it since you read it: read the current version, reapply your change and retry.',
+  });
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  // pg's DatabaseError and PGlite's error both carry the SQLSTATE in `code`.
+  return (err as { code?: unknown } | null)?.code === '23505';
+}
+
+/**
+ * Writes `data` as version expectedVersion + 1 if the current version is still
+ * expectedVersion; otherwise a conflict (exit 3) naming who changed it. Returns the new version.
+ */
+export async function writeVersion(db: Db, w: WriteVersion): Promise<number> {
+  if (!Number.isSafeInteger(w.expectedVersion) || w.expectedVersion < 0) {
+    throw badInput(`expected version must be a whole number >= 0, got ${w.expectedVersion}`);
+  }
+  const checksum = checksumOf(w.data); // also refuses values that are not JSON
+  try {
+    return await db.transaction(async (tx) => {
+      const current = await latest(tx, w.service, w.environment);
+      if ((current?.version ?? 0) !== w.expectedVersion) {
+        throw conflict(w.service, w.environment, w.expectedVersion, current);
+      }
+      const version = w.expectedVersion + 1;
+      await tx.query(
+        `INSERT INTO service_configurations
+           (service, environment, version, data, checksum, author, reason, migration_id)
+         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)`,
+        [
+          w.service,
+          w.environment,
+          version,
+          JSON.stringify(w.data),
+          checksum,
+          w.author,
+          w.reason,
+          w.migrationId ?? null,
+        ],
+      );
+      return version;
+    });
+  } catch (err) {
+    // Two writers that both read the same current version race to insert the same next
+    // one: the unique constraint lets exactly one through, the other lands here. The
+    // original error is not kept as the cause: it carries the query parameters (the data).
+    if (!isUniqueViolation(err)) throw err;
+    throw conflict(w.service, w.environment, w.expectedVersion, await latest(db, w.service, w.environment));
+  }
+}

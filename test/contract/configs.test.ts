@@ -1,0 +1,178 @@
+/**
+ * Configuration versions and environments: the same expectations on the embedded store and
+ * on PostgreSQL, including writers racing for the same version.
+ */
+import { describe, expect, it } from 'vitest';
+import { currentVersion, history, readVersion, writeVersion } from '../../src/adapters/store/configs.js';
+import type { Db } from '../../src/adapters/store/db.js';
+import { checksumOf } from '../../src/core/store/canonical.js';
+import { CfgmigError } from '../../src/errors.js';
+import { storeBackends, useStores, type FreshStore } from '../support/stores.js';
+
+async function rejection(p: Promise<unknown>): Promise<CfgmigError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CfgmigError);
+  return err as CfgmigError;
+}
+
+const write = (db: Db, expectedVersion: number, data: object, author = 'alice', environment = 'production') =>
+  writeVersion(db, {
+    service: 'api',
+    environment,
+    expectedVersion,
+    data: data as never,
+    author,
+    reason: 'test',
+  });
+
+for (const backend of await storeBackends()) {
+  (backend.available ? describe : describe.skip)(`configuration versions [${backend.name}]`, () => {
+    const fresh = useStores(backend.name);
+
+    async function withDb<T>(store: FreshStore, fn: (db: Db) => Promise<T>): Promise<T> {
+      const db = await store.open();
+      try {
+        return await fn(db);
+      } finally {
+        await db.close();
+      }
+    }
+
+    it('writes, reads current and given versions, and lists the history', async () => {
+      await withDb(await fresh({ migrated: true }), async (db) => {
+        expect(await currentVersion(db, 'api', 'production')).toBe(0);
+        expect(await readVersion(db, 'api', 'production')).toBeNull();
+        expect(await write(db, 0, { db: { host: 'a', port: 5432 }, tags: ['x'] })).toBe(1);
+        expect(
+          await writeVersion(db, {
+            service: 'api',
+            environment: 'production',
+            expectedVersion: 1,
+            data: { db: { host: 'b' } },
+            author: 'bob',
+            reason: 'move db',
+            migrationId: 'm-1',
+          }),
+        ).toBe(2);
+        expect(await currentVersion(db, 'api', 'production')).toBe(2);
+        expect(await readVersion(db, 'api', 'production')).toMatchObject({
+          version: 2,
+          author: 'bob',
+          data: { db: { host: 'b' } },
+        });
+        const v1 = await readVersion(db, 'api', 'production', 1);
+        expect(v1).toMatchObject({ version: 1, data: { db: { host: 'a', port: 5432 }, tags: ['x'] } });
+        expect(v1!.checksum).toBe(checksumOf({ tags: ['x'], db: { port: 5432, host: 'a' } }));
+        expect(await readVersion(db, 'api', 'production', 3)).toBeNull();
+        const h = await history(db, 'api', 'production');
+        expect(
+          h.map(({ version, author, reason, migrationId }) => ({ version, author, reason, migrationId })),
+        ).toEqual([
+          { version: 1, author: 'alice', reason: 'test', migrationId: null },
+          { version: 2, author: 'bob', reason: 'move db', migrationId: 'm-1' },
+        ]);
+        expect(h[0]!.createdAt).toBeInstanceOf(Date);
+        expect(h[0]).not.toHaveProperty('data');
+        // Another environment of the same service is a separate line of versions.
+        expect(await currentVersion(db, 'api', 'staging')).toBe(0);
+      });
+    });
+
+    it('refuses a stale expected version with exit 3 naming who changed it', async () => {
+      await withDb(await fresh({ migrated: true }), async (db) => {
+        await write(db, 0, { a: 1 }, 'alice');
+        await write(db, 1, { a: 2 }, 'bob');
+        const err = await rejection(write(db, 1, { a: 3 }, 'carol'));
+        expect(err.code).toBe('conflict');
+        expect(err.exitCode).toBe(3);
+        expect(err.message).toMatch(
+          /^api\/production is at version 2, expected 1: changed by bob at \d{4}-\d\d-\d\dT[\d:.]+Z$/,
+        );
+        expect((await rejection(write(db, 5, { a: 3 }))).exitCode).toBe(3);
+        expect((await rejection(write(db, 1, {}, 'x', 'staging'))).message).toBe(
+          'api/staging has no version yet, expected 1',
+        );
+        expect(await currentVersion(db, 'api', 'production')).toBe(2);
+      });
+    });
+
+    it('lets exactly one of two racing writers win', async () => {
+      const store = await fresh({ migrated: true });
+      // PostgreSQL: two separate connections pools, as two cfgmig processes would have.
+      const a = await store.open();
+      const b = backend.name === 'postgres' ? await store.open() : a;
+      try {
+        for (let round = 0; round < 5; round++) {
+          const results = await Promise.allSettled([
+            write(a, round, { round, by: 'a' }, 'alice'),
+            write(b, round, { round, by: 'b' }, 'bob'),
+          ]);
+          const won = results.filter((r) => r.status === 'fulfilled');
+          const lost = results.filter((r) => r.status === 'rejected');
+          expect(won).toHaveLength(1);
+          expect((lost[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'conflict' });
+        }
+        expect(await currentVersion(a, 'api', 'production')).toBe(5);
+      } finally {
+        if (b !== a) await b.close();
+        await a.close();
+      }
+    });
+
+    if (backend.name === 'postgres') {
+      it('maps the unique-constraint race to the same conflict', async () => {
+        const store = await fresh({ migrated: true });
+        const raw = await store.connect();
+        const db = await store.open();
+        try {
+          // Another writer has inserted version 1 but not committed: our writer still sees
+          // version 0, passes the check, and then waits on the unique index.
+          let inserted!: () => void;
+          let commit!: () => void;
+          const insertedP = new Promise<void>((r) => (inserted = r));
+          const commitP = new Promise<void>((r) => (commit = r));
+          const holder = raw.transaction(async (tx) => {
+            await tx.query(
+              `INSERT INTO service_configurations (service, environment, version, data, checksum, author)
+               VALUES ('api', 'production', 1, '{}', $1, 'dave')`,
+              [checksumOf({})],
+            );
+            inserted();
+            await commitP;
+          });
+          await insertedP;
+          const writer = write(db, 0, { a: 1 }, 'erin');
+          await new Promise((r) => setTimeout(r, 300));
+          commit();
+          await holder;
+          const err = await rejection(writer);
+          expect(err.exitCode).toBe(3);
+          expect(err.message).toMatch(/^api\/production is at version 1, expected 0: changed by dave at /);
+        } finally {
+          await db.close();
+          await raw.close();
+        }
+      });
+    }
+
+    it('detects tampered data on read without printing it', async () => {
+      const store = await fresh({ migrated: true });
+      await withDb(store, (db) => write(db, 0, { password_hint: 'MARKERcfg1' }));
+      const raw = await store.connect();
+      await raw.query(`UPDATE service_configurations SET data = '{"password_hint":"MARKERcfg2"}'`);
+      await raw.close();
+      await withDb(store, async (db) => {
+        const err = await rejection(readVersion(db, 'api', 'production'));
+        expect(err.code).toBe('failed');
+        expect(err.exitCode).toBe(1);
+        expect(err.message).toBe('configuration api/production version 1 is corrupt: checksum mismatch');
+        expect(`${err.message} ${err.hint} ${err.stack}`).not.toMatch(/MARKERcfg/);
+        // History needs no data, so it still works on a damaged store.
+        expect(await history(db, 'api', 'production')).toHaveLength(1);
+      });
+    });
+  });
+}
