@@ -5,6 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { currentVersion, history, readVersion, writeVersion } from '../../src/adapters/store/configs.js';
 import type { Db } from '../../src/adapters/store/db.js';
+import {
+  defineEnvironment,
+  effectiveConfig,
+  listEnvironments,
+} from '../../src/adapters/store/environments.js';
 import { checksumOf } from '../../src/core/store/canonical.js';
 import { CfgmigError } from '../../src/errors.js';
 import { storeBackends, useStores, type FreshStore } from '../support/stores.js';
@@ -173,6 +178,78 @@ for (const backend of await storeBackends()) {
         // History needs no data, so it still works on a damaged store.
         expect(await history(db, 'api', 'production')).toHaveLength(1);
       });
+    });
+  });
+
+  (backend.available ? describe : describe.skip)(`environments [${backend.name}]`, () => {
+    const fresh = useStores(backend.name);
+
+    it('merges the current versions along global → production: objects merged, arrays replaced', async () => {
+      const db = await (await fresh({ migrated: true })).open();
+      try {
+        await defineEnvironment(db, 'global');
+        await defineEnvironment(db, 'production', ['global']);
+        await defineEnvironment(db, 'staging', ['global']);
+        expect(await listEnvironments(db)).toEqual([
+          { name: 'global', inherits: [] },
+          { name: 'production', inherits: ['global'] },
+          { name: 'staging', inherits: ['global'] },
+        ]);
+        await write(
+          db,
+          0,
+          { db: { host: 'g', port: 5432 }, hosts: ['a', 'b'], debug: true },
+          'alice',
+          'global',
+        );
+        await write(
+          db,
+          1,
+          { db: { host: 'g2', port: 5432 }, hosts: ['a', 'b'], debug: true },
+          'alice',
+          'global',
+        );
+        await write(db, 0, { db: { host: 'p' }, hosts: ['c'], debug: null }, 'alice', 'production');
+        expect(await effectiveConfig(db, 'api', 'production')).toEqual({
+          data: { db: { host: 'p', port: 5432 }, hosts: ['c'], debug: null },
+          sources: [
+            { environment: 'global', version: 2 },
+            { environment: 'production', version: 1 },
+          ],
+        });
+        // A level with no version is skipped.
+        expect(await effectiveConfig(db, 'api', 'staging')).toMatchObject({
+          data: { db: { host: 'g2' } },
+          sources: [{ environment: 'global', version: 2 }],
+        });
+        expect(await effectiveConfig(db, 'web', 'production')).toEqual({ data: {}, sources: [] });
+      } finally {
+        await db.close();
+      }
+    });
+
+    it('refuses cycles and unknown parents, changing nothing', async () => {
+      const store = await fresh({ migrated: true });
+      const db = await store.open();
+      try {
+        await defineEnvironment(db, 'global');
+        await defineEnvironment(db, 'eu', ['global']);
+        const cycle = await rejection(defineEnvironment(db, 'global', ['eu']));
+        expect(cycle.exitCode).toBe(2);
+        expect(cycle.message).toBe('environment inheritance cycle: global → eu → global');
+        const unknown = await rejection(defineEnvironment(db, 'production', ['nowhere']));
+        expect(unknown.message).toContain('unknown environment "nowhere"');
+        expect(await listEnvironments(db)).toEqual([
+          { name: 'eu', inherits: ['global'] },
+          { name: 'global', inherits: [] },
+        ]);
+        // A cycle written behind cfgmig's back is still caught when reading.
+        await db.query(`UPDATE environments SET inherits = '{eu}' WHERE name = 'global'`);
+        const read = await rejection(effectiveConfig(db, 'api', 'eu'));
+        expect(read.message).toBe('environment inheritance cycle: eu → global → eu');
+      } finally {
+        await db.close();
+      }
     });
   });
 }
