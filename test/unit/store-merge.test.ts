@@ -43,6 +43,16 @@ describe('deepMerge', () => {
     expect(deepMerge(base, override)).toEqual(expected);
   });
 
+  it('treats "__proto__" and "constructor" as plain keys', () => {
+    const override = JSON.parse('{"__proto__":{"polluted":1},"constructor":{"a":1}}') as Json;
+    const out = deepMerge({ constructor: { b: 2 } }, override) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.hasOwn(out, '__proto__')).toBe(true);
+    expect(out.constructor).toEqual({ a: 1, b: 2 });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(canonicalJson(out)).toBe('{"__proto__":{"polluted":1},"constructor":{"a":1,"b":2}}');
+  });
+
   it('does not modify its inputs', () => {
     const base: Json = { a: { b: 1 } };
     deepMerge(base, { a: { c: 2 } });

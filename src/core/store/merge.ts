@@ -17,7 +17,10 @@ export function deepMerge(base: Json, override: Json): Json {
   if (!isObject(base) || !isObject(override)) return override;
   const out: { [key: string]: Json } = { ...base };
   for (const [k, v] of Object.entries(override)) {
-    out[k] = k in base ? deepMerge(base[k]!, v) : v;
+    // hasOwn and defineProperty, not `in` and `=`: a key named "__proto__" (valid JSON) must
+    // stay a plain key, not reach Object.prototype or replace the result's prototype.
+    const merged = Object.hasOwn(base, k) ? deepMerge(base[k]!, v) : v;
+    Object.defineProperty(out, k, { value: merged, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
