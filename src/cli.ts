@@ -41,6 +41,7 @@ Examples:
   $ cfgmig extract --service trading-engine --json
   $ cfgmig extract --out                         also write .cfgmig/inventory/<service>.json
   $ cfgmig store info --json                     which store, schema version, row counts
+  $ cfgmig audit verify                          check the audit log's hash chain
 
 Exit codes: 0 ok, 1 failed, 2 bad input, 3 conflict, 4 paused, 10 changes pending, 130 interrupted.`,
   );
@@ -93,6 +94,18 @@ Exit codes: 0 ok, 1 failed, 2 bad input, 3 conflict, 4 paused, 10 changes pendin
       '\nExit codes: 0 ok, 1 the store could not be opened, 2 bad store setting or URL, or store newer than this cfgmig, 3 store in use.',
     )
     .action(runWith(() => import('./commands/store-info.js')));
+
+  const audit = program.command('audit').description('the append-only audit log');
+  audit
+    .command('verify')
+    .description("recompute the audit log's hash chain and report the first broken row")
+    .addOption(projectOption())
+    .option('--json', 'print as JSON (formatVersion 1)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 chain intact, 1 chain broken (the row is named), 2 bad store setting, 3 store in use.',
+    )
+    .action(runWith(() => import('./commands/audit-verify.js')));
 
   return program;
 }

@@ -6,6 +6,7 @@
  */
 import { checksumOf, type Json } from '../../core/store/canonical.js';
 import { badInput, CfgmigError } from '../../errors.js';
+import { appendAudit } from './audit.js';
 import type { Db, Queryable } from './db.js';
 
 export interface VersionInfo {
@@ -155,6 +156,13 @@ export async function writeVersion(db: Db, w: WriteVersion): Promise<number> {
           w.migrationId ?? null,
         ],
       );
+      // The checksum identifies the data without revealing it: the log never holds values.
+      await appendAudit(tx, {
+        actor: w.author,
+        action: 'config.write',
+        subject: `${w.service}/${w.environment}`,
+        details: { version, checksum, reason: w.reason, migrationId: w.migrationId ?? null },
+      });
       return version;
     });
   } catch (err) {

@@ -5,6 +5,7 @@
 import type { Json } from '../../core/store/canonical.js';
 import { deepMerge, effectiveChain, type EnvironmentDef } from '../../core/store/merge.js';
 import { badInput } from '../../errors.js';
+import { appendAudit } from './audit.js';
 import { readVersion } from './configs.js';
 import type { Db, Queryable } from './db.js';
 
@@ -16,7 +17,12 @@ export async function listEnvironments(db: Queryable): Promise<EnvironmentDef[]>
  * Creates or redefines an environment. Parents must exist and the result must not be a
  * cycle; the check runs inside the transaction, so a refused definition changes nothing.
  */
-export async function defineEnvironment(db: Db, name: string, inherits: string[] = []): Promise<void> {
+export async function defineEnvironment(
+  db: Db,
+  name: string,
+  inherits: string[] = [],
+  actor = 'cfgmig',
+): Promise<void> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
     throw badInput(`invalid environment name "${name}": use letters, digits, '.', '_' and '-'`);
   }
@@ -28,6 +34,7 @@ export async function defineEnvironment(db: Db, name: string, inherits: string[]
     );
     // Any cycle made by this definition passes through `name`, so checking its chain is enough.
     effectiveChain(await listEnvironments(tx), name);
+    await appendAudit(tx, { actor, action: 'environment.define', subject: name, details: { inherits } });
   });
 }
 
