@@ -16,5 +16,10 @@ export interface Db extends Queryable {
   readonly location: string;
   /** Runs fn in one transaction: committed when fn resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn on one connection held for its whole duration, outside a transaction: for
+   * session-scoped state such as advisory locks, which belong to a connection, not a pool.
+   */
+  session<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -48,6 +48,8 @@ export async function openEmbedded(root: string): Promise<Db> {
     location: dir,
     ...base,
     transaction: (fn) => pg.transaction((tx) => fn(queryable(tx))),
+    // PGlite has exactly one connection, so the session is the database itself.
+    session: (fn) => fn(base),
     async close() {
       try {
         await pg.close();

@@ -99,6 +99,21 @@ export async function openPostgres(url: string): Promise<Db> {
         client.release();
       }
     },
+    async session(fn) {
+      const client = await pool.connect();
+      let failed = false;
+      try {
+        return await fn(queryable(client));
+      } catch (err) {
+        failed = true;
+        throw err;
+      } finally {
+        // After a failure the connection may still hold session state (an advisory lock whose
+        // release failed); destroying it makes the server drop that state, where returning it
+        // to the pool would keep it alive.
+        client.release(failed);
+      }
+    },
     close: () => pool.end(),
   };
 }
