@@ -41,6 +41,7 @@ Examples:
   $ cfgmig extract --service trading-engine --json
   $ cfgmig extract --out                         also write .cfgmig/inventory/<service>.json
   $ cfgmig store info --json                     which store, schema version, row counts
+  $ cfgmig history --service api --env production
   $ cfgmig audit verify                          check the audit log's hash chain
 
 Exit codes: 0 ok, 1 failed, 2 bad input, 3 conflict, 4 paused, 10 changes pending, 130 interrupted.`,
@@ -94,6 +95,19 @@ Exit codes: 0 ok, 1 failed, 2 bad input, 3 conflict, 4 paused, 10 changes pendin
       '\nExit codes: 0 ok, 1 the store could not be opened, 2 bad store setting or URL, or store newer than this cfgmig, 3 store in use.',
     )
     .action(runWith(() => import('./commands/store-info.js')));
+
+  program
+    .command('history')
+    .description('configuration versions of a service: version, time, author, checksum, reason')
+    .addOption(projectOption())
+    .requiredOption('-s, --service <id>', 'the service')
+    .option('-e, --env <name>', 'only this environment (default: every environment with versions)')
+    .option('--json', 'print as JSON (formatVersion 1)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok (also when there are no versions), 2 bad usage or store setting, 3 store in use.',
+    )
+    .action(runWith(() => import('./commands/history.js')));
 
   const audit = program.command('audit').description('the append-only audit log');
   audit

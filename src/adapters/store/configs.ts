@@ -111,6 +111,15 @@ export async function history(db: Queryable, service: string, env: string): Prom
   return rows.map(info);
 }
 
+/** The environments in which `service` has at least one version, by name. */
+export async function configuredEnvironments(db: Queryable, service: string): Promise<string[]> {
+  const rows = await db.query<{ environment: string }>(
+    'SELECT DISTINCT environment FROM service_configurations WHERE service = $1 ORDER BY environment',
+    [service],
+  );
+  return rows.map((r) => r.environment);
+}
+
 function conflict(service: string, env: string, expected: number, current: VersionInfo | null): CfgmigError {
   const at = current
     ? `is at version ${current.version}, expected ${expected}: changed by ${current.author} at ${current.createdAt.toISOString()}`
