@@ -11,17 +11,8 @@ import {
   listEnvironments,
 } from '../../src/adapters/store/environments.js';
 import { checksumOf } from '../../src/core/store/canonical.js';
-import { CfgmigError } from '../../src/errors.js';
 import { storeBackends, useStores, type FreshStore } from '../support/stores.js';
-
-async function rejection(p: Promise<unknown>): Promise<CfgmigError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CfgmigError);
-  return err as CfgmigError;
-}
+import { rejection } from '../support/errors.js';
 
 const write = (db: Db, expectedVersion: number, data: object, author = 'alice', environment = 'production') =>
   writeVersion(db, {

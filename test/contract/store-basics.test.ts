@@ -9,9 +9,9 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { knownMigrations } from '../../src/adapters/store/migrate.js';
 import { openStore } from '../../src/adapters/store/open.js';
-import { CfgmigError } from '../../src/errors.js';
 import { cleanEnv, REPO, runCli } from '../support/cli.js';
 import { storeBackends, useStores } from '../support/stores.js';
+import { rejection } from '../support/errors.js';
 
 const TABLES = [
   'audit_log',
@@ -26,15 +26,6 @@ const TABLES = [
   'service_configurations',
   'writer_locks',
 ];
-
-async function rejection(p: Promise<unknown>): Promise<CfgmigError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CfgmigError);
-  return err as CfgmigError;
-}
 
 for (const backend of await storeBackends()) {
   (backend.available ? describe : describe.skip)(`store basics [${backend.name}]`, () => {
