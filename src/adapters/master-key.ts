@@ -4,13 +4,17 @@
  * project's .gitignore so it is never committed next to what it protects.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, copyFile, constants, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { keyIdOf } from '../core/crypto/envelope.js';
+import { keyring, type Keyring } from '../core/crypto/keyring.js';
 import { badInput } from '../errors.js';
 import type { Env } from './compose-project.js';
 import { readTextFile } from './files.js';
 
 export const KEY_FILE = '.cfgmig/master.key';
+/** The key a rotation is moving to, kept until it has finished so an interrupted one can resume. */
+export const NEXT_KEY_FILE = '.cfgmig/master.key.next';
 const KEY_BYTES = 32;
 
 function decode(text: string, where: string): Buffer {
@@ -42,6 +46,7 @@ async function createKeyFile(root: string, path: string): Promise<Buffer> {
   await mkdir(resolve(root, '.cfgmig'), { recursive: true, mode: 0o700 });
   const key = randomBytes(KEY_BYTES);
   try {
+    // The file is written in one call and only ever created, never overwritten.
     // 'wx': if another cfgmig process created it a moment ago, use theirs rather than overwrite it.
     await writeFile(path, `${key.toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
     await chmod(path, 0o600); // the umask may have narrowed, never widened; make it exact
@@ -64,4 +69,85 @@ async function ensureGitignored(root: string): Promise<void> {
     path,
     `${prefix}# cfgmig local state: embedded store and master key (never commit)\n.cfgmig/\n`,
   );
+}
+
+async function readKeyFileIfAny(root: string, file: string): Promise<Buffer | null> {
+  const read = await readTextFile(resolve(root, file));
+  if (read.ok) return decode(read.text, file);
+  if (read.message === 'file not found') return null;
+  throw badInput(`${file}: ${read.message}`, { file });
+}
+
+/** The rotation's target key when one is under way: CFGMIG_NEW_MASTER_KEY, else the .next file. */
+async function nextKey(root: string, env: Env): Promise<Buffer | null> {
+  const fromEnv = env.CFGMIG_NEW_MASTER_KEY;
+  if (fromEnv !== undefined && fromEnv !== '') return decode(fromEnv, 'CFGMIG_NEW_MASTER_KEY');
+  if (env.CFGMIG_MASTER_KEY) return null; // key files are not consulted when keys come from the environment
+  return readKeyFileIfAny(root, NEXT_KEY_FILE);
+}
+
+/**
+ * The master key plus, while a rotation is under way, the key it moves to: credentials
+ * already re-wrapped stay readable if the rotation was interrupted.
+ */
+export async function loadKeyring(root: string, env: Env): Promise<Keyring> {
+  const primary = await loadMasterKey(root, env);
+  const next = await nextKey(root, env);
+  return keyring(primary, next ? [next] : []);
+}
+
+export interface RotationKeys {
+  old: Buffer;
+  next: Buffer;
+  /** Where the keys come from: the environment (the user swaps them) or the key files (cfgmig does). */
+  source: 'env' | 'file';
+}
+
+/**
+ * The keys for `keys rotate`. From the environment, the new key must be given
+ * (CFGMIG_NEW_MASTER_KEY); with key files, cfgmig creates the next key file itself, or
+ * reuses the one an interrupted rotation left.
+ */
+export async function rotationKeys(root: string, env: Env): Promise<RotationKeys> {
+  const old = await loadMasterKey(root, env);
+  const fromEnv = env.CFGMIG_MASTER_KEY !== undefined && env.CFGMIG_MASTER_KEY !== '';
+  const next = await nextKey(root, env);
+  if (fromEnv && !next) {
+    throw badInput('CFGMIG_NEW_MASTER_KEY is not set: it must hold the key to rotate to', {
+      hint: 'The master key comes from CFGMIG_MASTER_KEY, so cfgmig cannot store a new one for you. Create one with `openssl rand -base64 32`, set it as CFGMIG_NEW_MASTER_KEY, run `cfgmig keys rotate`, then make it the CFGMIG_MASTER_KEY.',
+    });
+  }
+  if (next && keyIdOf(next) === keyIdOf(old)) {
+    throw badInput('the new master key is the same as the current one', {
+      hint: 'Create a new one with `openssl rand -base64 32`.',
+    });
+  }
+  // A .next file left by an interrupted rotation is reused: rows already moved need it.
+  if (next) return { old, next, source: fromEnv ? 'env' : 'file' };
+  const created = randomBytes(KEY_BYTES);
+  await writeFile(resolve(root, NEXT_KEY_FILE), `${created.toString('base64')}\n`, {
+    flag: 'wx',
+    mode: 0o600,
+  });
+  await chmod(resolve(root, NEXT_KEY_FILE), 0o600);
+  return { old, next: created, source: 'file' };
+}
+
+/**
+ * With key files, makes the new key the master key once every row is re-wrapped. The old
+ * key is kept as `master.key.retired-<id>` (backups taken before the rotation need it);
+ * the copy is made before the swap, so no crash between the steps loses a key.
+ * Returns the retired key's path, or null when keys come from the environment.
+ */
+export async function finishRotation(root: string, keys: RotationKeys): Promise<string | null> {
+  if (keys.source === 'env') return null;
+  const retired = `${KEY_FILE}.retired-${keyIdOf(keys.old)}`;
+  try {
+    await copyFile(resolve(root, KEY_FILE), resolve(root, retired), constants.COPYFILE_EXCL);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  await chmod(resolve(root, retired), 0o600);
+  await rename(resolve(root, NEXT_KEY_FILE), resolve(root, KEY_FILE));
+  return retired;
 }
