@@ -7,8 +7,24 @@ import { appendAudit, verifyAudit } from '../../src/adapters/store/audit.js';
 import { writeVersion } from '../../src/adapters/store/configs.js';
 import type { Db } from '../../src/adapters/store/db.js';
 import { defineEnvironment } from '../../src/adapters/store/environments.js';
+import { knownMigrations, migrate } from '../../src/adapters/store/migrate.js';
+import { GENESIS_HASH, rowHash } from '../../src/core/store/audit-chain.js';
 import { cleanEnv, runCli } from '../support/cli.js';
 import { storeBackends, useStores } from '../support/stores.js';
+
+/** Rows as version 1 wrote them (before the head existed): a linked chain. */
+const chainRows: { prev: string; hash: string; at: string }[] = [];
+function chainRow(i: number): [string, unknown[]] {
+  if (i === 0) chainRows.length = 0;
+  const prev = chainRows[i - 1]?.hash ?? GENESIS_HASH;
+  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+  const hash = rowHash(prev, { at, actor: 'a', action: 'x', subject: 's', details: {} });
+  chainRows.push({ prev, hash, at });
+  return [
+    `INSERT INTO audit_log (at, actor, action, subject, details, prev_hash, hash) VALUES ($1, 'a', 'x', 's', '{}', $2, $3)`,
+    [at, prev, hash],
+  ];
+}
 
 const write = (db: Db, service: string, expectedVersion: number, data: object) =>
   writeVersion(db, {
@@ -27,7 +43,7 @@ for (const backend of await storeBackends()) {
     it('records writes and environment definitions, without values, in a verifying chain', async () => {
       const db = await (await fresh({ migrated: true })).open();
       try {
-        expect(await verifyAudit(db)).toEqual({ rows: 0, brokenId: null });
+        expect(await verifyAudit(db)).toEqual({ rows: 0, brokenId: null, tail: null });
         await defineEnvironment(db, 'production', [], 'bob');
         await write(db, 'api', 0, { password: 'MARKER-not-in-audit' });
         await write(db, 'api', 1, { b: 2 });
@@ -43,7 +59,7 @@ for (const backend of await storeBackends()) {
         ]);
         expect(rows[1]!.details).toMatchObject({ version: 1, reason: 'test' });
         expect(JSON.stringify(rows)).not.toContain('MARKER');
-        expect(await verifyAudit(db)).toEqual({ rows: 3, brokenId: null });
+        expect(await verifyAudit(db)).toEqual({ rows: 3, brokenId: null, tail: null });
       } finally {
         await db.close();
       }
@@ -76,7 +92,61 @@ for (const backend of await storeBackends()) {
         intact: false,
         rows: 2,
         brokenId: second!.id,
+        tail: null,
       });
+    });
+
+    it('notices rows deleted from the end of the log, which leave a chain that still links up', async () => {
+      const store = await fresh({ migrated: true });
+      let db = await store.open();
+      for (let v = 0; v < 5; v++) await write(db, 'api', v, { v });
+      const ids = (await db.query<{ id: number }>('SELECT id FROM audit_log ORDER BY id')).map((r) => r.id);
+      await db.query('DELETE FROM audit_log WHERE id >= $1', [ids[3]]);
+      expect(await verifyAudit(db)).toEqual({
+        rows: 3,
+        brokenId: null,
+        tail: { lastId: ids[2], expectedLastId: ids[4], expectedRows: 5 },
+      });
+      // Emptying the whole log is caught the same way.
+      await db.query('DELETE FROM audit_log');
+      expect((await verifyAudit(db)).tail).toEqual({ lastId: null, expectedLastId: ids[4], expectedRows: 5 });
+      await db.close();
+      const res = await runCli(['audit', 'verify', '--project', store.root], { env: cleanEnv(store.env) });
+      expect(res.code).toBe(1);
+      expect(res.stdout).toContain(
+        `audit log ends at row (none) (0 rows), but the last append recorded row ${ids[4]} (5 rows)`,
+      );
+
+      // The head moves with every append, so a log that kept growing normally verifies.
+      db = await (await fresh({ migrated: true })).open();
+      try {
+        for (let v = 0; v < 3; v++) await write(db, 'api', v, { v });
+        expect(await verifyAudit(db)).toEqual({ rows: 3, brokenId: null, tail: null });
+      } finally {
+        await db.close();
+      }
+    });
+
+    it('gives a store made before the audit head a head that matches its log', async () => {
+      const store = await fresh();
+      const old = await store.connect();
+      await migrate(
+        old,
+        knownMigrations().filter((m) => m.version === 1),
+      );
+      await old.query(`INSERT INTO environments (name) VALUES ('production')`);
+      for (let i = 0; i < 3; i++) {
+        await old.transaction((tx) => tx.query(...chainRow(i)));
+      }
+      await old.close();
+      const db = await store.open();
+      try {
+        expect(await verifyAudit(db)).toEqual({ rows: 3, brokenId: null, tail: null });
+        await write(db, 'api', 0, { a: 1 });
+        expect(await verifyAudit(db)).toEqual({ rows: 4, brokenId: null, tail: null });
+      } finally {
+        await db.close();
+      }
     });
 
     if (backend.name === 'postgres') {
@@ -90,7 +160,7 @@ for (const backend of await storeBackends()) {
               db.transaction((tx) => appendAudit(tx, { actor: 'x', action: 'test', subject: `${i}` })),
             ),
           );
-          expect(await verifyAudit(db)).toEqual({ rows: 60, brokenId: null });
+          expect(await verifyAudit(db)).toEqual({ rows: 60, brokenId: null, tail: null });
         } finally {
           await db.close();
         }

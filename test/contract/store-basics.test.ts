@@ -14,6 +14,7 @@ import { storeBackends, useStores } from '../support/stores.js';
 import { rejection } from '../support/errors.js';
 
 const TABLES = [
+  'audit_head',
   'audit_log',
   'canary_runs',
   'credential_access_log',
@@ -56,7 +57,9 @@ for (const backend of await storeBackends()) {
       await first.close();
       const again = await store.open();
       try {
-        expect(await again.query('SELECT version FROM schema_migrations')).toHaveLength(1);
+        expect(await again.query('SELECT version FROM schema_migrations')).toHaveLength(
+          knownMigrations().length,
+        );
         expect(await again.query<{ inherits: string[] }>('SELECT inherits FROM environments')).toEqual([
           { inherits: ['global'] },
         ]);
@@ -92,7 +95,9 @@ for (const backend of await storeBackends()) {
         const store = await fresh();
         const dbs = await Promise.all([store.open(), store.open(), store.open()]);
         try {
-          expect(await dbs[0]!.query('SELECT version FROM schema_migrations')).toHaveLength(1);
+          expect(await dbs[0]!.query('SELECT version FROM schema_migrations')).toHaveLength(
+            knownMigrations().length,
+          );
         } finally {
           await Promise.all(dbs.map((d) => d.close()));
         }
@@ -154,7 +159,9 @@ for (const backend of await storeBackends()) {
       );
       const raw = await store.connect();
       try {
-        expect(await raw.query('SELECT version FROM schema_migrations ORDER BY version')).toHaveLength(2);
+        expect(await raw.query('SELECT version FROM schema_migrations ORDER BY version')).toHaveLength(
+          knownMigrations().length + 1,
+        );
       } finally {
         await raw.close();
       }
@@ -170,9 +177,13 @@ for (const backend of await storeBackends()) {
       expect(res.code).toBe(0);
       expect(res.stdout + res.stderr).not.toContain('MARKERpw7');
       const info = JSON.parse(res.stdout) as Record<string, unknown>;
-      expect(info).toMatchObject({ formatVersion: 1, backend: backend.name, schemaVersion: 1 });
+      expect(info).toMatchObject({
+        formatVersion: 1,
+        backend: backend.name,
+        schemaVersion: knownMigrations().length,
+      });
       expect(Object.keys(info.tables as object).sort()).toEqual(TABLES);
-      expect((info.tables as Record<string, number>).schema_migrations).toBe(1);
+      expect((info.tables as Record<string, number>).schema_migrations).toBe(knownMigrations().length);
       expect(info.location).toBe(
         backend.name === 'embedded'
           ? join(store.root, '.cfgmig/store')

@@ -38,18 +38,18 @@ export async function appendAudit(tx: Queryable, entry: AuditEntry): Promise<voi
     subject: entry.subject,
     details: entry.details ?? {},
   };
-  await tx.query(
+  const hash = rowHash(prev, content);
+  const [row] = await tx.query<{ id: number }>(
     `INSERT INTO audit_log (at, actor, action, subject, details, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)`,
-    [
-      content.at,
-      content.actor,
-      content.action,
-      content.subject,
-      JSON.stringify(content.details),
-      prev,
-      rowHash(prev, content),
-    ],
+     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) RETURNING id`,
+    [content.at, content.actor, content.action, content.subject, JSON.stringify(content.details), prev, hash],
+  );
+  // The head moves with the row, in the same transaction (see 002_audit_head.sql).
+  await tx.query(
+    `INSERT INTO audit_head (last_id, hash, row_count) VALUES ($1, $2, 1)
+     ON CONFLICT (singleton) DO UPDATE
+       SET last_id = EXCLUDED.last_id, hash = EXCLUDED.hash, row_count = audit_head.row_count + 1`,
+    [row!.id, hash],
   );
 }
 
@@ -68,15 +68,42 @@ export interface AuditVerification {
   rows: number;
   /** The first row that does not match the chain, or null when it is intact. */
   brokenId: number | null;
+  /**
+   * Set when the chain links up but does not end where the head says the last append ended:
+   * rows were deleted from the end (or added without going through cfgmig).
+   */
+  tail: { lastId: number | null; expectedLastId: number; expectedRows: number } | null;
 }
 
 const BATCH = 1000;
 
 /** Recomputes the whole chain in batches, so a long log is never held in memory at once. */
 export async function verifyAudit(db: Queryable): Promise<AuditVerification> {
+  const chain = await verifyLinks(db);
+  if (chain.brokenId !== null) return { ...chain, tail: null };
+  const [head] = await db.query<{ last_id: number; hash: string; row_count: number }>(
+    'SELECT last_id, hash, row_count FROM audit_head',
+  );
+  const ok = head
+    ? head.last_id === chain.last?.id && head.hash === chain.last.hash && head.row_count === chain.rows
+    : chain.rows === 0;
+  const tail = ok
+    ? null
+    : {
+        lastId: chain.last?.id ?? null,
+        expectedLastId: head?.last_id ?? 0,
+        expectedRows: head?.row_count ?? 0,
+      };
+  return { rows: chain.rows, brokenId: null, tail };
+}
+
+async function verifyLinks(
+  db: Queryable,
+): Promise<{ rows: number; brokenId: number | null; last?: { id: number; hash: string } }> {
   let prev = GENESIS_HASH;
   let after = 0;
   let rows = 0;
+  let last: { id: number; hash: string } | undefined;
   for (;;) {
     const batch = await db.query<Row>(
       `SELECT id, at, actor, action, subject, details, prev_hash, hash FROM audit_log
@@ -96,8 +123,8 @@ export async function verifyAudit(db: Queryable): Promise<AuditVerification> {
     const brokenId = verifyChain(chain, prev);
     if (brokenId !== null) return { rows: rows + chain.findIndex((r) => r.id === brokenId) + 1, brokenId };
     rows += chain.length;
-    const last = chain.at(-1);
-    if (!last || chain.length < BATCH) return { rows, brokenId: null };
+    last = chain.at(-1) ?? last;
+    if (chain.length < BATCH || !last) return { rows, brokenId: null, last };
     prev = last.hash;
     after = last.id;
   }
