@@ -77,6 +77,25 @@ for (const backend of await storeBackends()) {
       });
     });
 
+    it('refuses what the store cannot keep as written (NUL, NaN) with exit 2, writing nothing', async () => {
+      await withDb(await fresh({ migrated: true }), async (db) => {
+        const cases: [object, string][] = [
+          [{ db: { host: 'a\u0000b' } }, 'configuration api/production: db.host contains a NUL character'],
+          [{ list: [1, 'x\u0000'] }, 'list[1] contains a NUL character'],
+          [{ 'k\u0000': 1 }, 'a key under the value contains a NUL character'],
+          [{ ratio: Number.NaN }, 'ratio is NaN, which JSON cannot hold'],
+          [{ n: Number.POSITIVE_INFINITY }, 'n is Infinity'],
+        ];
+        for (const [data, message] of cases) {
+          const e = await rejection(write(db, 0, data));
+          expect(e.exitCode).toBe(2);
+          expect(e.message).toContain(message);
+        }
+        expect((await rejection(write(db, 0, { a: 1 }, 'al\u0000ice'))).message).toContain('author contains a NUL');
+        expect(await currentVersion(db, 'api', 'production')).toBe(0);
+      });
+    });
+
     it('refuses a stale expected version with exit 3 naming who changed it', async () => {
       await withDb(await fresh({ migrated: true }), async (db) => {
         await write(db, 0, { a: 1 }, 'alice');

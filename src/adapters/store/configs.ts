@@ -5,6 +5,7 @@
  * overwrite each other.
  */
 import { checksumOf, type Json } from '../../core/store/canonical.js';
+import { assertStorable } from '../../core/store/storable.js';
 import { badInput, CfgmigError } from '../../errors.js';
 import { appendAudit } from './audit.js';
 import type { Db, Queryable } from './db.js';
@@ -142,6 +143,13 @@ export async function writeVersion(db: Db, w: WriteVersion): Promise<number> {
   if (!Number.isSafeInteger(w.expectedVersion) || w.expectedVersion < 0) {
     throw badInput(`expected version must be a whole number >= 0, got ${w.expectedVersion}`);
   }
+  assertStorable('configuration version', {
+    service: w.service,
+    environment: w.environment,
+    author: w.author,
+    reason: w.reason,
+  });
+  assertStorable(`configuration ${w.service}/${w.environment}`, w.data);
   const checksum = checksumOf(w.data); // also refuses values that are not JSON
   try {
     return await db.transaction(async (tx) => {

@@ -8,6 +8,7 @@
  * returned.
  */
 import { seal, unseal, type CredentialAddress, type Sealed } from '../../core/crypto/envelope.js';
+import { assertStorable } from '../../core/store/storable.js';
 import { CfgmigError } from '../../errors.js';
 import { appendAudit } from './audit.js';
 import type { Queryable } from './db.js';
@@ -85,6 +86,8 @@ export async function writeCredentials(
 ): Promise<{ key: string; version: number }[]> {
   if (items.length === 0) return [];
   const names = items.map((i) => i.key);
+  // Values are encrypted and may hold anything; names and labels are text columns.
+  assertStorable('credentials', { ...scope, actor, names });
   if (new Set(names).size !== names.length) {
     throw new CfgmigError(
       'badInput',

@@ -45,16 +45,7 @@ export async function withWriterLock<T>(
       environment,
     ]);
     if (!got?.ok) throw await lockedError(conn, service, environment);
-    try {
-      await conn.query(
-        `INSERT INTO writer_locks (service, environment, holder, since) VALUES ($1, $2, $3, now())
-         ON CONFLICT (service, environment) DO UPDATE SET holder = EXCLUDED.holder, since = EXCLUDED.since`,
-        [service, environment, holder],
-      );
-      return await fn();
-    } finally {
-      // Both run even when fn threw; if either fails, session() drops the connection and the
-      // server releases the lock with it.
+    const release = async () => {
       try {
         await conn.query('DELETE FROM writer_locks WHERE service = $1 AND environment = $2', [
           service,
@@ -63,6 +54,23 @@ export async function withWriterLock<T>(
       } finally {
         await conn.query(`SELECT pg_advisory_unlock(${KEY})`, [service, environment]);
       }
+    };
+    let result: T;
+    try {
+      await conn.query(
+        `INSERT INTO writer_locks (service, environment, holder, since) VALUES ($1, $2, $3, now())
+         ON CONFLICT (service, environment) DO UPDATE SET holder = EXCLUDED.holder, since = EXCLUDED.since`,
+        [service, environment, holder],
+      );
+      result = await fn();
+    } catch (err) {
+      // fn's error is the one worth reporting. A release that fails as well is harmless:
+      // session() drops a connection whose work threw, and the server frees the lock with it.
+      await release().catch(() => undefined);
+      throw err;
     }
+    // If release fails here, its error propagates and session() drops the connection likewise.
+    await release();
+    return result;
   });
 }
