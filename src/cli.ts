@@ -42,6 +42,8 @@ Examples:
   $ cfgmig extract --out                         also write .cfgmig/inventory/<service>.json
   $ cfgmig store info --json                     which store, schema version, row counts
   $ cfgmig history --service api --env production
+  $ cfgmig diff --service api --from 1 --to 2    what changed between two versions
+  $ cfgmig keys rotate                           re-wrap credentials under a new master key
   $ cfgmig audit verify                          check the audit log's hash chain
 
 Exit codes: 0 ok, 1 failed, 2 bad input, 3 conflict, 4 paused, 10 changes pending, 130 interrupted.`,
@@ -108,6 +110,53 @@ Exit codes: 0 ok, 1 failed, 2 bad input, 3 conflict, 4 paused, 10 changes pendin
       '\nExit codes: 0 ok (also when there are no versions), 2 bad usage or store setting, 3 store in use.',
     )
     .action(runWith(() => import('./commands/history.js')));
+
+  program
+    .command('diff')
+    .description(
+      'keys added, removed and changed between two versions of a service, or between two environments; credentials only as changed/unchanged',
+    )
+    .addOption(projectOption())
+    .requiredOption('-s, --service <id>', 'the service')
+    .option(
+      '-e, --env <name>',
+      'once: the environment whose versions to compare (needed when the service has several); twice: compare these two environments (effective configurations)',
+      collect,
+    )
+    .option('--from <version>', 'the older version')
+    .option('--to <version>', 'the newer version (default: the current one)')
+    .option('--json', 'print as JSON (formatVersion 1)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cfgmig diff --service api --from 3 --to 5
+  $ cfgmig diff --service api --env production --from 3
+  $ cfgmig diff --service api --env staging --env production
+
+Exit codes: 0 compared (differences or not), 1 a credential could not be read, 2 bad usage or no such version, 3 store in use.`,
+    )
+    .action(runWith(() => import('./commands/diff.js')));
+
+  const keys = program.command('keys').description('the master key that protects credentials');
+  keys
+    .command('rotate')
+    .description(
+      're-wrap every credential data key under a new master key (values untouched); run again to resume if interrupted',
+    )
+    .addOption(projectOption())
+    .option('--json', 'print as JSON (formatVersion 1)')
+    .addHelpText(
+      'after',
+      `
+The new key: with the key file (.cfgmig/master.key), cfgmig creates it as .cfgmig/master.key.next
+and swaps it in when done, keeping the old one as master.key.retired-<id>. With CFGMIG_MASTER_KEY,
+set CFGMIG_NEW_MASTER_KEY to the new key (openssl rand -base64 32), run this, then make it the
+CFGMIG_MASTER_KEY.
+
+Exit codes: 0 rotated, 1 a credential could not be unwrapped (named), 2 no new key given or bad key, 3 store in use, 130 interrupted (run again to resume).`,
+    )
+    .action(runWith(() => import('./commands/keys-rotate.js')));
 
   const audit = program.command('audit').description('the append-only audit log');
   audit
