@@ -28,14 +28,7 @@ for (const backend of await storeBackends()) {
   (backend.available ? describe : describe.skip)(`configuration versions [${backend.name}]`, () => {
     const fresh = useStores(backend.name);
 
-    async function withDb<T>(store: FreshStore, fn: (db: Db) => Promise<T>): Promise<T> {
-      const db = await store.open();
-      try {
-        return await fn(db);
-      } finally {
-        await db.close();
-      }
-    }
+    const withDb = <T>(store: FreshStore, fn: (db: Db) => Promise<T>): Promise<T> => store.use(fn);
 
     it('writes, reads current and given versions, and lists the history', async () => {
       await withDb(await fresh({ migrated: true }), async (db) => {
@@ -91,7 +84,9 @@ for (const backend of await storeBackends()) {
           expect(e.exitCode).toBe(2);
           expect(e.message).toContain(message);
         }
-        expect((await rejection(write(db, 0, { a: 1 }, 'al\u0000ice'))).message).toContain('author contains a NUL');
+        expect((await rejection(write(db, 0, { a: 1 }, 'al\u0000ice'))).message).toContain(
+          'author contains a NUL',
+        );
         expect(await currentVersion(db, 'api', 'production')).toBe(0);
       });
     });

@@ -31,14 +31,8 @@ for (const backend of await storeBackends()) {
   (backend.available ? describe : describe.skip)(`credentials [${backend.name}]`, () => {
     const fresh = useStores(backend.name);
 
-    async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-      const db = await (await fresh({ migrated: true })).open();
-      try {
-        return await fn(db);
-      } finally {
-        await db.close();
-      }
-    }
+    const withDb = async <T>(fn: (db: Db) => Promise<T>): Promise<T> =>
+      (await fresh({ migrated: true })).use(fn);
 
     it('keeps versions, reads current and given ones, and logs every read and write', async () => {
       await withDb(async (db) => {

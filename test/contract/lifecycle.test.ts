@@ -23,7 +23,7 @@ import {
   listMigrations,
   moveMigration,
 } from '../../src/adapters/store/migration-records.js';
-import { flagFor } from '../../src/core/store/lifecycle.js';
+import { flagFor, type FlagMode } from '../../src/core/store/lifecycle.js';
 import { rejection } from '../support/errors.js';
 import { storeBackends, useStores } from '../support/stores.js';
 
@@ -41,14 +41,8 @@ for (const backend of await storeBackends()) {
   (backend.available ? describe : describe.skip)(`flags, migrations, canary runs [${backend.name}]`, () => {
     const fresh = useStores(backend.name);
 
-    async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-      const db = await (await fresh({ migrated: true })).open();
-      try {
-        return await fn(db);
-      } finally {
-        await db.close();
-      }
-    }
+    const withDb = async <T>(fn: (db: Db) => Promise<T>): Promise<T> =>
+      (await fresh({ migrated: true })).use(fn);
 
     it('sets and lists migration flags; a key flag overrides the service-wide one', async () => {
       await withDb(async (db) => {
@@ -83,7 +77,7 @@ for (const backend of await storeBackends()) {
           { mode: 'legacy_only', percentBp: 100 },
         ]) {
           const e = await rejection(
-            db.transaction((tx) => setFlag(tx, { ...base, ...(bad as never) }, 'ops')),
+            db.transaction((tx) => setFlag(tx, { ...base, ...bad, mode: bad.mode as FlagMode }, 'ops')),
           );
           expect(e.exitCode).toBe(2);
         }

@@ -35,6 +35,17 @@ export interface FreshStore {
   open(): Promise<Db>;
   /** Opens without migrating, to inspect or tamper with a store. */
   connect(): Promise<Db>;
+  /** Opens (and migrates), runs fn, and closes again whatever happens. */
+  use<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+}
+
+async function using<T>(open: () => Promise<Db>, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await open();
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
 }
 
 async function postgresReachable(): Promise<boolean> {
@@ -120,11 +131,13 @@ export function useStores(backend: BackendName): (opts?: FreshOptions) => Promis
       if (opts.migrated) {
         await cp(await embeddedTemplate(cleanups), join(root, '.cfgmig', 'store'), { recursive: true });
       }
+      const open = () => openStore(root, {});
       return {
         root,
         env: {},
-        open: () => openStore(root, {}),
+        open,
         connect: () => connect(root, { kind: 'embedded' }),
+        use: (fn) => using(open, fn),
       };
     }
     const database = `cfgmig_test_${randomBytes(6).toString('hex')}`;
@@ -137,13 +150,15 @@ export function useStores(backend: BackendName): (opts?: FreshOptions) => Promis
     u.pathname = `/${database}`;
     const url = u.toString();
     const env = { CFGMIG_STORE_URL: url };
+    const open = () => openStore(root, env);
     return {
       root,
       env,
       url,
       database,
-      open: () => openStore(root, env),
+      open,
       connect: () => connect(root, { kind: 'postgres', url }),
+      use: (fn) => using(open, fn),
     };
   };
 }
