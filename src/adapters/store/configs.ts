@@ -7,8 +7,9 @@
 import { checksumOf, type Json } from '../../core/store/canonical.js';
 import { assertStorable } from '../../core/store/storable.js';
 import { badInput, CfgmigError } from '../../errors.js';
-import { appendAudit } from './audit.js';
+import { AUDIT_LOCK_SQL, auditAppendSql, type AppendedRow } from './audit.js';
 import type { Db, Queryable } from './db.js';
+import { Params } from './statement.js';
 
 export interface VersionInfo {
   version: number;
@@ -135,6 +136,52 @@ function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === '23505';
 }
 
+/** What the write statement returns: the version it found (all NULL when none) and the audit link. */
+type WriteRow = Partial<Row> & Partial<AppendedRow> & { chained?: boolean };
+
+function currentOf(row: WriteRow | undefined): VersionInfo | null {
+  return row?.version === undefined || row.version === null ? null : info(row as Row);
+}
+
+/**
+ * The compare-and-set write of one version with its audit row, as one statement: the current
+ * version (as of the statement's snapshot: a writer racing it is stopped by the unique
+ * constraint), the new one inserted only if the current one is the one expected, its audit
+ * row only if it was. `chained` says whether the audit could be appended (see auditAppendSql).
+ * The checksum identifies the data without revealing it: the log never holds values.
+ */
+function writeStatement(w: WriteVersion, checksum: string, prev: 'log' | 'head') {
+  const version = w.expectedVersion + 1;
+  const p = new Params();
+  const service = p.add(w.service);
+  const environment = p.add(w.environment);
+  const audit = auditAppendSql(
+    {
+      actor: w.author,
+      action: 'config.write',
+      subject: `${w.service}/${w.environment}`,
+      details: { version, checksum, reason: w.reason, migrationId: w.migrationId ?? null },
+    },
+    p,
+    { when: 'EXISTS (SELECT 1 FROM written)', prev },
+  );
+  const sql = `WITH cur AS (
+      SELECT ${INFO_COLUMNS} FROM service_configurations
+       WHERE service = ${service}::text AND environment = ${environment}::text ORDER BY version DESC LIMIT 1),
+    ${audit.prev},
+    written AS (
+      INSERT INTO service_configurations (service, environment, version, data, checksum, author, reason, migration_id)
+      SELECT ${service}::text, ${environment}::text, ${p.add(version)}::int, ${p.add(JSON.stringify(w.data))}::jsonb,
+             ${p.add(checksum)}::text, ${p.add(w.author)}::text, ${p.add(w.reason)}::text, ${p.add(w.migrationId ?? null)}::text
+       WHERE coalesce((SELECT version FROM cur), 0) = ${p.add(w.expectedVersion)}::int
+         AND EXISTS (SELECT 1 FROM audit_prev)
+      RETURNING version),
+    ${audit.ctes}
+    SELECT cur.*, EXISTS (SELECT 1 FROM audit_prev) AS chained, a.prev_hash, a.hash
+      FROM (SELECT 1) AS one LEFT JOIN cur ON true LEFT JOIN ${audit.row} AS a ON true`;
+  return { sql, values: p.values, audit };
+}
+
 /**
  * Writes `data` as version expectedVersion + 1 if the current version is still
  * expectedVersion; otherwise a conflict (exit 3) naming who changed it. Returns the new version.
@@ -152,35 +199,29 @@ export async function writeVersion(db: Db, w: WriteVersion): Promise<number> {
   assertStorable(`configuration ${w.service}/${w.environment}`, w.data);
   const checksum = checksumOf(w.data); // also refuses values that are not JSON
   try {
+    // Normally ONE statement, a transaction by itself (see 'head' in auditAppendSql): reads the
+    // current version, writes the new one only if the current one is still the one expected
+    // (compare-and-set), appends its audit row only if it was written. One round trip where
+    // each costs about as much as the work itself.
+    const one = writeStatement(w, checksum, 'head');
+    const [row] = await db.query<WriteRow>(one.sql, one.values);
+    if (row?.chained) {
+      if ((row.version ?? 0) !== w.expectedVersion)
+        throw conflict(w.service, w.environment, w.expectedVersion, currentOf(row));
+      one.audit.check(row as AppendedRow); // committed already: a can't-happen that must not pass silently
+      return w.expectedVersion + 1;
+    }
+    // No audit head yet (the log's first row) or an unreadable one: nothing was written. The
+    // same statement then runs in a transaction after the audit lock was taken on its own,
+    // chaining onto the log's last row, and is checked before it commits.
     return await db.transaction(async (tx) => {
-      const current = await latest(tx, w.service, w.environment);
-      if ((current?.version ?? 0) !== w.expectedVersion) {
-        throw conflict(w.service, w.environment, w.expectedVersion, current);
-      }
-      const version = w.expectedVersion + 1;
-      await tx.query(
-        `INSERT INTO service_configurations
-           (service, environment, version, data, checksum, author, reason, migration_id)
-         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)`,
-        [
-          w.service,
-          w.environment,
-          version,
-          JSON.stringify(w.data),
-          checksum,
-          w.author,
-          w.reason,
-          w.migrationId ?? null,
-        ],
-      );
-      // The checksum identifies the data without revealing it: the log never holds values.
-      await appendAudit(tx, {
-        actor: w.author,
-        action: 'config.write',
-        subject: `${w.service}/${w.environment}`,
-        details: { version, checksum, reason: w.reason, migrationId: w.migrationId ?? null },
-      });
-      return version;
+      await tx.exec(`SELECT ${AUDIT_LOCK_SQL}`);
+      const two = writeStatement(w, checksum, 'log');
+      const [r] = await tx.query<WriteRow>(two.sql, two.values);
+      if ((r?.version ?? 0) !== w.expectedVersion)
+        throw conflict(w.service, w.environment, w.expectedVersion, currentOf(r));
+      two.audit.check(r?.hash === undefined || r.hash === null ? undefined : (r as AppendedRow));
+      return w.expectedVersion + 1;
     });
   } catch (err) {
     // Two writers that both read the same current version race to insert the same next

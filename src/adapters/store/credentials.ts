@@ -10,8 +10,9 @@
 import { seal, unseal, type CredentialAddress, type Sealed } from '../../core/crypto/envelope.js';
 import { assertStorable } from '../../core/store/storable.js';
 import { CfgmigError } from '../../errors.js';
-import { appendAudit } from './audit.js';
+import { AUDIT_LOCK_SQL, auditAppendSql, type AppendedRow } from './audit.js';
 import type { Queryable } from './db.js';
+import { Params } from './statement.js';
 import { keyFor, type Keyring } from '../../core/crypto/keyring.js';
 
 export interface CredentialScope {
@@ -47,6 +48,19 @@ const SEALED_COLUMNS = 'key, version, ciphertext, iv, tag, wrapped_key, key_id';
 
 export type AccessAction = 'read' | 'write' | 'rewrap';
 
+/** The INSERT of one access-log row per credential, to run alone or as a CTE of a larger statement. */
+function accessLogInsert(
+  p: Params,
+  actor: string,
+  action: AccessAction,
+  rows: (CredentialScope & { key: string; version: number })[],
+): string {
+  return `INSERT INTO credential_access_log (actor, action, service, environment, key, version)
+     SELECT ${p.add(actor)}::text, ${p.add(action)}::text, s, e, k, v
+       FROM unnest(${p.add(rows.map((r) => r.service))}::text[], ${p.add(rows.map((r) => r.environment))}::text[],
+                   ${p.add(rows.map((r) => r.key))}::text[], ${p.add(rows.map((r) => r.version))}::int[]) AS t(s, e, k, v)`;
+}
+
 /** One access-log row per credential, in one statement. */
 export async function logAccess(
   q: Queryable,
@@ -55,18 +69,8 @@ export async function logAccess(
   rows: (CredentialScope & { key: string; version: number })[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  await q.query(
-    `INSERT INTO credential_access_log (actor, action, service, environment, key, version)
-     SELECT $1, $2, s, e, k, v FROM unnest($3::text[], $4::text[], $5::text[], $6::int[]) AS t(s, e, k, v)`,
-    [
-      actor,
-      action,
-      rows.map((r) => r.service),
-      rows.map((r) => r.environment),
-      rows.map((r) => r.key),
-      rows.map((r) => r.version),
-    ],
-  );
+  const p = new Params();
+  await q.query(accessLogInsert(p, actor, action, rows), p.values);
 }
 
 const hex = (b: Buffer): string => b.toString('hex');
@@ -94,48 +98,56 @@ export async function writeCredentials(
       `the same credential key is set twice for ${scope.service}/${scope.environment}`,
     );
   }
-  const current = await tx.query<{ key: string; version: number }>(
-    `SELECT key, max(version)::int AS version FROM credentials
-      WHERE service = $1 AND environment = $2 AND key = ANY($3::text[]) GROUP BY key`,
+  // Three statements in all, because each round trip costs about as much as the work itself.
+  // First the audit lock (see AUDIT_LOCK_SQL: it must come before the statement that appends)
+  // and the current versions, which the ciphertexts are bound to, in one statement; the outer
+  // join keeps the lock's row when there are no versions yet.
+  const current = await tx.query<{ key: string | null; version: number | null }>(
+    `SELECT c.key, c.version FROM (SELECT ${AUDIT_LOCK_SQL}) AS audit_lock
+       LEFT JOIN LATERAL (SELECT key, max(version)::int AS version FROM credentials
+                           WHERE service = $1 AND environment = $2 AND key = ANY($3::text[]) GROUP BY key) AS c
+         ON true`,
     [scope.service, scope.environment, names],
   );
-  const latest = new Map(current.map((r) => [r.key, r.version]));
+  const latest = new Map(current.flatMap((r) => (r.key === null ? [] : [[r.key, r.version ?? 0]])));
   const sealed = items.map((i) => {
     const address: CredentialAddress = { ...scope, key: i.key, version: (latest.get(i.key) ?? 0) + 1 };
     return { address, s: seal(keys.primary, address, i.value) };
   });
+  const written = sealed.map((x) => ({ key: x.address.key, version: x.address.version }));
+  // Then the credentials, their access-log rows and the audit row, in one statement.
   // bytea travels as hex text and is decoded in SQL: the one array encoding both pg and
   // PGlite agree on.
-  await tx.query(
-    `INSERT INTO credentials (service, environment, key, version, ciphertext, iv, tag, wrapped_key, key_id, author)
-     SELECT $1, $2, k, v, decode(c, 'hex'), decode(i, 'hex'), decode(t, 'hex'), decode(w, 'hex'), $3, $4
-       FROM unnest($5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[]) AS x(k, v, c, i, t, w)`,
-    [
-      scope.service,
-      scope.environment,
-      keys.primaryId,
-      actor,
-      sealed.map((x) => x.address.key),
-      sealed.map((x) => x.address.version),
-      sealed.map((x) => hex(x.s.ciphertext)),
-      sealed.map((x) => hex(x.s.iv)),
-      sealed.map((x) => hex(x.s.tag)),
-      sealed.map((x) => hex(x.s.wrappedKey)),
-    ],
-  );
-  const written = sealed.map((x) => ({ key: x.address.key, version: x.address.version }));
-  await logAccess(
-    tx,
+  const p = new Params();
+  const insert = `INSERT INTO credentials
+      (service, environment, key, version, ciphertext, iv, tag, wrapped_key, key_id, author)
+    SELECT ${p.add(scope.service)}::text, ${p.add(scope.environment)}::text, k, v, decode(c, 'hex'), decode(i, 'hex'),
+           decode(t, 'hex'), decode(w, 'hex'), ${p.add(keys.primaryId)}::text, ${p.add(actor)}::text
+      FROM unnest(${p.add(written.map((x) => x.key))}::text[], ${p.add(written.map((x) => x.version))}::int[],
+                  ${p.add(sealed.map((x) => hex(x.s.ciphertext)))}::text[], ${p.add(sealed.map((x) => hex(x.s.iv)))}::text[],
+                  ${p.add(sealed.map((x) => hex(x.s.tag)))}::text[], ${p.add(sealed.map((x) => hex(x.s.wrappedKey)))}::text[])
+        AS x(k, v, c, i, t, w)`;
+  const accessed = accessLogInsert(
+    p,
     actor,
     'write',
     written.map((w) => ({ ...scope, ...w })),
   );
-  await appendAudit(tx, {
-    actor,
-    action: 'credential.write',
-    subject: `${scope.service}/${scope.environment}`,
-    details: { credentials: written },
-  });
+  const audit = auditAppendSql(
+    {
+      actor,
+      action: 'credential.write',
+      subject: `${scope.service}/${scope.environment}`,
+      details: { credentials: written },
+    },
+    p,
+  );
+  const [row] = await tx.query<AppendedRow>(
+    `WITH ${audit.prev}, stored AS (${insert}), accessed AS (${accessed}), ${audit.ctes}
+     SELECT prev_hash, hash FROM ${audit.row}`,
+    p.values,
+  );
+  audit.check(row);
   return written;
 }
 

@@ -2,6 +2,7 @@
  * PostgreSQL backend: a pg Pool on a postgres:// URL. Connection problems are turned into a
  * CfgmigError that names host:port/database and what to check, and never the password.
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { describeTarget, maskUrl, scrub } from '../../core/store/url.js';
 import { CfgmigError } from '../../errors.js';
@@ -34,14 +35,64 @@ function connectionError(url: string, err: unknown): CfgmigError {
   });
 }
 
+/**
+ * Names for the store's statements, so each connection parses and plans a statement once and
+ * then only binds and runs it: for the small statements of a write, planning costs several
+ * times what running them does. pg prepares a named statement on first use per connection and
+ * the server forgets it with the connection. Only statements with parameters are named (those
+ * are the fixed texts of the store API; a parameterless text may be built on the fly, as
+ * `store info`'s counts are), and only so many, so a caller building texts on the fly cannot
+ * fill the server's memory. Statements name their columns, so a later migration adding
+ * columns or tables does not invalidate a prepared one.
+ */
+const MAX_NAMED = 500;
+const statementNames = new Map<string, string>();
+
+function statementName(sql: string): string | undefined {
+  let name = statementNames.get(sql);
+  if (name === undefined && statementNames.size < MAX_NAMED) {
+    name = `cfgmig_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
 function queryable(q: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<T>(sql: string, params: unknown[] = []) {
-      return (await q.query(sql, params)).rows as T[];
+      const name = params.length > 0 ? statementName(sql) : undefined;
+      return (await q.query(name ? { name, text: sql, values: params } : { text: sql, values: params }))
+        .rows as T[];
     },
     async exec(sql: string) {
       await q.query(sql); // no parameters: simple protocol, several statements allowed
     },
+  };
+}
+
+/**
+ * A transaction's connection that sends its BEGIN with the first statement instead of on its
+ * own: a first statement without parameters (typically taking a lock) travels in the same
+ * simple-protocol message, `BEGIN; <statement>`, which saves a round trip per transaction;
+ * one with parameters cannot share a message and is preceded by a plain BEGIN. Either way
+ * every statement of the transaction runs inside it, as if BEGIN had been sent first.
+ */
+function lazilyBegun(client: pg.PoolClient): Queryable & { begun(): Promise<void> } {
+  const base = queryable(client);
+  let begun: Promise<void> | undefined;
+  const begin = (first?: string): Promise<void> =>
+    (begun ??= client.query(first === undefined ? 'BEGIN' : `BEGIN; ${first}`).then(() => undefined));
+  return {
+    async query<T>(sql: string, params: unknown[] = []) {
+      await begin();
+      return base.query<T>(sql, params);
+    },
+    async exec(sql: string) {
+      if (begun === undefined) return begin(sql);
+      await begun;
+      await base.exec(sql);
+    },
+    begun: () => begin(),
   };
 }
 
@@ -88,8 +139,9 @@ export async function openPostgres(url: string): Promise<Db> {
     async transaction(fn) {
       const client = await pool.connect();
       try {
-        await client.query('BEGIN');
-        const result = await fn(queryable(client));
+        const tx = lazilyBegun(client);
+        const result = await fn(tx);
+        await tx.begun();
         await client.query('COMMIT');
         return result;
       } catch (err) {

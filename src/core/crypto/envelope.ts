@@ -41,8 +41,35 @@ const DATA_KEY_BYTES = 32;
  * about the key; 64 bits are plenty to tell a handful of keys apart.
  */
 export function keyIdOf(masterKey: Uint8Array): string {
-  const k = deriveKey(masterKey, 'cfgmig key id v1');
-  return `mk-${createHmac('sha256', k).update('key id').digest('hex').slice(0, 16)}`;
+  return derived(masterKey).keyId;
+}
+
+interface Derived {
+  /** A copy of the key they were derived from: a caller may overwrite its buffer. */
+  source: Buffer;
+  keyId: string;
+  wrappingKey: Buffer;
+}
+
+/**
+ * What is derived from a master key, computed once per key instead of per credential: the
+ * two HKDFs and the HMAC cost more than sealing a value does, and `apply` seals thousands.
+ * Keyed by the key object (a process holds one or two), checked against a copy of its bytes
+ * so a buffer reused for another key is never answered from the cache.
+ */
+const derivedCache = new WeakMap<Uint8Array, Derived>();
+
+function derived(masterKey: Uint8Array): Derived {
+  const hit = derivedCache.get(masterKey);
+  if (hit && hit.source.equals(masterKey)) return hit;
+  const idKey = deriveKey(masterKey, 'cfgmig key id v1');
+  const entry: Derived = {
+    source: Buffer.from(masterKey),
+    keyId: `mk-${createHmac('sha256', idKey).update('key id').digest('hex').slice(0, 16)}`,
+    wrappingKey: deriveKey(masterKey, 'cfgmig wrap v1'),
+  };
+  derivedCache.set(masterKey, entry);
+  return entry;
 }
 
 function addressBytes(purpose: string, a: CredentialAddress): Buffer {
@@ -72,7 +99,7 @@ function gcmOpen(key: Buffer, aad: Buffer, iv: Buffer, tag: Buffer, ct: Buffer):
 }
 
 function wrappingKey(masterKey: Uint8Array): Buffer {
-  return deriveKey(masterKey, 'cfgmig wrap v1');
+  return derived(masterKey).wrappingKey;
 }
 
 function wrap(masterKey: Uint8Array, a: CredentialAddress, dataKey: Buffer): Buffer {
