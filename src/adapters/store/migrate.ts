@@ -49,8 +49,30 @@ async function applied(q: Queryable): Promise<AppliedMigration[]> {
   return q.query<AppliedMigration>('SELECT version, name, checksum FROM schema_migrations ORDER BY version');
 }
 
+/**
+ * The versions applied, when they are exactly the ones this cfgmig knows (nothing pending,
+ * nothing newer or edited); null otherwise, or when there is no schema_migrations yet. One
+ * read, no transaction and no lock: every command opens the store and nearly always finds
+ * it current, and committed migrations cannot be undone by anyone racing us. Whatever else
+ * it finds goes the locked way below, which re-reads and reports it.
+ */
+async function upToDate(db: Db, known: KnownMigration[]): Promise<number | null> {
+  let rows: AppliedMigration[];
+  try {
+    rows = await applied(db);
+  } catch {
+    return null; // no schema_migrations yet (a new store), or any other surprise: the full path
+  }
+  const plan = planMigrations(known, rows);
+  return plan.kind === 'apply' && plan.pending.length === 0
+    ? Math.max(0, ...rows.map((r) => r.version))
+    : null;
+}
+
 /** Brings the store up to the newest schema this cfgmig knows; returns the resulting version. */
 export async function migrate(db: Db, known: KnownMigration[] = knownMigrations()): Promise<number> {
+  const current = await upToDate(db, known);
+  if (current !== null) return current;
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await tx.exec(CREATE_SCHEMA_MIGRATIONS);

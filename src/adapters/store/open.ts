@@ -5,7 +5,6 @@
  */
 import { join } from 'node:path';
 import { parseStoreSetting, type StoreSetting } from '../../core/store/url.js';
-import { loadProject } from '../../config/load.js';
 import { PROJECT_FILE } from '../../config/project.js';
 import { badInput } from '../../errors.js';
 import { exists } from '../files.js';
@@ -20,6 +19,9 @@ export async function storeSetting(
   if (fromEnv !== undefined && fromEnv.trim() !== '') return checked(fromEnv, 'CFGMIG_STORE_URL');
   // Without a cfgmig.yaml there is nothing to choose a server: the embedded store it is.
   if (!(await exists(join(root, PROJECT_FILE)))) return { kind: 'embedded' };
+  // Imported here, not at the top: the project loader brings the YAML parser and the schema
+  // validator (tens of milliseconds to load), which a project without cfgmig.yaml never needs.
+  const { loadProject } = await import('../../config/load.js');
   return checked((await loadProject(root, env)).store, `${PROJECT_FILE} store`);
 }
 
