@@ -6,6 +6,7 @@
  *   npm run bench                        # all
  *   npm run bench -- extract             # only bench/extract
  *   npm run bench -- extract --runs 5    # and pass --runs 5 to it
+ *   BENCH_QUICK=1 npm run bench -- store # bench/store on 100 services instead of 1,000
  *
  * Exits non-zero when a benchmark failed to run (not when it missed a target: benchmarks
  * print figures, they do not assert them).
