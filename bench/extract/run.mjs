@@ -29,6 +29,7 @@ import { summariseProfile } from './cpu-profile.mjs';
 import { DEFAULT_SEED, DEFAULT_SERVICES, describeFleet, ensureFleet } from './generate.mjs';
 import { fmt, measure, summarise, tail } from './measure.mjs';
 import { benchSecretlint } from './secretlint.mjs';
+import { positiveInt, printHelp, reportFailure, usage } from '../lib/args.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
@@ -196,8 +197,6 @@ async function profileCfgmig() {
 
 // ------------------------------------------------------------------------------------------
 
-const usage = (message) => Object.assign(new Error(message), { usage: true });
-
 function parseArgs(argv) {
   const opts = {
     runs: 3,
@@ -210,31 +209,20 @@ function parseArgs(argv) {
     services: DEFAULT_SERVICES,
     seed: DEFAULT_SEED,
   };
-  const num = (v, name) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw usage(`${name} needs a positive integer`);
-    return n;
-  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--runs') opts.runs = num(argv[++i], a);
-    else if (a === '--secretlint-runs') opts.secretlintRuns = num(argv[++i], a);
+    if (a === '--runs') opts.runs = positiveInt(argv[++i], a);
+    else if (a === '--secretlint-runs') opts.secretlintRuns = positiveInt(argv[++i], a);
     else if (a === '--no-secretlint') opts.secretlint = false;
     else if (a === '--no-cfgmig') opts.cfgmig = false;
     else if (a === '--secretlint-stock') opts.secretlintStock = true;
     else if (a === '--cpu-prof') opts.cpuProf = 'always';
     else if (a === '--no-cpu-prof') opts.cpuProf = 'never';
     else if (a === '--force') opts.force = true;
-    else if (a === '--services') opts.services = num(argv[++i], a);
+    else if (a === '--services') opts.services = positiveInt(argv[++i], a);
     else if (a === '--seed') opts.seed = argv[++i];
     else if (a === '--help' || a === '-h') {
-      console.log(
-        readFileSync(fileURLToPath(import.meta.url), 'utf8')
-          .match(/\/\*\*([\s\S]*?)\*\//)[1]
-          .replace(/^ \* ?/gm, '')
-          .trim(),
-      );
-      process.exit(0);
+      printHelp(import.meta.url);
     } else throw usage(`unknown argument ${a} (see --help)`);
   }
   return opts;
@@ -335,6 +323,5 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(`bench extract: ${err.usage ? err.message : (err.stack ?? err)}`);
-  process.exitCode = err.usage ? 2 : 1;
+  reportFailure('extract', err);
 });

@@ -26,11 +26,12 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { positiveInt, printHelp, reportFailure, usage } from '../lib/args.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
@@ -46,34 +47,21 @@ const CREDENTIALS_PER_SERVICE = 10;
 // Fixed, fake: the bench needs a master key and must not create a key file anywhere.
 const MASTER_KEY = Buffer.alloc(32, 7);
 
-const usage = (message) => Object.assign(new Error(message), { usage: true });
-
 function parseArgs(argv) {
   const quick = process.env.BENCH_QUICK === '1' || argv.includes('--quick');
   const opts = { services: quick ? 100 : 1000, backend: 'all', concurrency: 1, runs: quick ? 3 : 7, quick };
-  const num = (v, name) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw usage(`${name} needs a positive integer`);
-    return n;
-  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') continue;
-    else if (a === '--services') opts.services = num(argv[++i], a);
-    else if (a === '--concurrency') opts.concurrency = num(argv[++i], a);
-    else if (a === '--runs') opts.runs = num(argv[++i], a);
+    else if (a === '--services') opts.services = positiveInt(argv[++i], a);
+    else if (a === '--concurrency') opts.concurrency = positiveInt(argv[++i], a);
+    else if (a === '--runs') opts.runs = positiveInt(argv[++i], a);
     else if (a === '--backend') {
       opts.backend = argv[++i];
       if (!['embedded', 'postgres', 'all'].includes(opts.backend))
         throw usage('--backend is embedded, postgres or all');
     } else if (a === '--help' || a === '-h') {
-      console.log(
-        readFileSync(fileURLToPath(import.meta.url), 'utf8')
-          .match(/\/\*\*([\s\S]*?)\*\//)[1]
-          .replace(/^ \* ?/gm, '')
-          .trim(),
-      );
-      process.exit(0);
+      printHelp(import.meta.url);
     } else throw usage(`unknown argument ${a} (see --help)`);
   }
   return opts;
@@ -484,6 +472,5 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(`bench store: ${err.usage ? err.message : (err.stack ?? err)}`);
-  process.exitCode = err.usage ? 2 : 1;
+  reportFailure('store', err);
 });
