@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { actor } from '../adapters/identity.js';
 import { loadKeyring } from '../adapters/master-key.js';
-import { equalSecrets } from '../adapters/store/compare-secrets.js';
+import { equalSecrets } from '../adapters/store/referenced-secrets.js';
 import { configuredEnvironments, currentVersion, readVersion } from '../adapters/store/configs.js';
 import type { Db } from '../adapters/store/db.js';
 import { effectiveConfig } from '../adapters/store/environments.js';

@@ -119,6 +119,7 @@ export function parseProjectFile(root: string, text: string, defaultCompose: str
       ...(s.profile ? { profile: s.profile } : {}),
       ...(s.canary ? { canary: s.canary } : {}),
       ...(s.restart ? { restart: s.restart } : {}),
+      ...(s.schema ? { schema: s.schema } : {}),
     };
   });
   return {

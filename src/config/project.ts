@@ -17,6 +17,8 @@ export interface ServiceConfig {
   profile?: Record<string, unknown>;
   canary?: Record<string, unknown>;
   restart?: string;
+  /** JSON Schema file for the planned configuration, relative to the root. */
+  schema?: string;
 }
 
 export interface ProjectConfig {

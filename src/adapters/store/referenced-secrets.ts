@@ -1,23 +1,24 @@
 /**
- * Whether two credential references hold the same secret, for `diff`: both are decrypted
- * (each read logged in the access log, as any read is) and compared in constant time; the
- * values never leave this function.
+ * Questions about the secrets a configuration refers to, answered without a value leaving
+ * this module: whether two references hold the same secret (`diff`), and their fingerprints
+ * (`plan`). Every decryption is a logged read, as any read is.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Keyring } from '../../core/crypto/keyring.js';
-import { pairId } from '../../core/store/diff.js';
+import type { Json } from '../../core/store/canonical.js';
+import { leaves, pairId } from '../../core/store/diff.js';
 import type { CredentialRef } from '../../core/store/credential-ref.js';
 import { CfgmigError } from '../../errors.js';
 import { readCredentials } from './credentials.js';
 import type { Db } from './db.js';
 
-async function digest(
+async function plaintext(
   db: Db,
   keys: Keyring,
   service: string,
   ref: CredentialRef,
   actor: string,
-): Promise<Buffer> {
+): Promise<string> {
   const [got] = await readCredentials(db, keys, { service, environment: ref.environment }, actor, {
     names: [ref.key],
     version: ref.version,
@@ -31,7 +32,19 @@ async function digest(
       },
     );
   }
-  return createHash('sha256').update(got.value, 'utf8').digest();
+  return got.value;
+}
+
+async function digest(
+  db: Db,
+  keys: Keyring,
+  service: string,
+  ref: CredentialRef,
+  actor: string,
+): Promise<Buffer> {
+  return createHash('sha256')
+    .update(await plaintext(db, keys, service, ref, actor), 'utf8')
+    .digest();
 }
 
 /** The pairIds of `pairs` whose two secrets are equal. */
@@ -48,4 +61,25 @@ export async function equalSecrets(
     if (timingSafeEqual(da, dbb)) same.add(pairId(a, b));
   }
   return same;
+}
+
+/**
+ * The fingerprint of every credential a configuration refers to, by its key in the
+ * configuration: what `plan` compares with the sources' fingerprints to tell an unchanged
+ * secret from a changed one without either value leaving memory.
+ */
+export async function referencedFingerprints(
+  db: Db,
+  keys: Keyring,
+  service: string,
+  data: Json,
+  fingerprint: (value: string) => string,
+  actor: string,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [key, leaf] of leaves(data)) {
+    if (!leaf.ref) continue;
+    out.set(key, fingerprint(await plaintext(db, keys, service, leaf.ref, actor)));
+  }
+  return out;
 }
