@@ -24,6 +24,12 @@ export interface ExtractOptions {
 export interface ProjectExtraction {
   services: ServiceExtraction[];
   problems: Problem[];
+  /**
+   * Per service id, its compose `env_file:` paths (project-relative) in the order compose reads
+   * them, later overriding earlier. Planning needs it to tell them from the service's own `.env*`
+   * files, which rank below them (core/plan/precedence.ts); the entries alone do not say.
+   */
+  composeEnvFiles: Record<string, string[]>;
 }
 
 /** What one service reads, in the order its entries are listed. */
@@ -35,6 +41,8 @@ interface ServiceFiles {
   composeProblems: Problem[];
   /** Env files with the dialect they are read in; compose `env_file:` ones first. */
   envFiles: { rel: string; kind: FileKind }[];
+  /** The compose `env_file:` ones among them, in compose's order (see ProjectExtraction). */
+  composeEnvFiles: string[];
   /** compose `env_file:` references without `required: false`: a missing one stops compose. */
   requiredEnvFiles: { rel: string; path: string; composeFile: string; line: number; service: string }[];
   configFiles: string[];
@@ -105,7 +113,8 @@ export async function extractProject(
     configFiles: p.configFiles.filter((f) => parsed.has(keyOf(f, { kind: 'config' }))),
     files: [...p.composeFiles, ...p.envFiles.map((f) => f.rel), ...p.configFiles, ...p.sources],
   }));
-  return { services, problems };
+  const composeEnvFiles = Object.fromEntries(plans.map((p) => [p.svc.id, p.composeEnvFiles]));
+  return { services, problems, composeEnvFiles };
 }
 
 async function serviceFiles(
@@ -117,6 +126,7 @@ async function serviceFiles(
   const composeEntries: RawEntry[] = [];
   const composeProblems: Problem[] = [];
   const envFiles: ServiceFiles['envFiles'] = [];
+  const composeEnvFiles: string[] = [];
   const requiredEnvFiles: ServiceFiles['requiredEnvFiles'] = [];
   const seen = new Set<string>();
   for (const file of compose.files) {
@@ -137,6 +147,7 @@ async function serviceFiles(
         if (seen.has(rel)) continue;
         seen.add(rel);
         envFiles.push({ rel, kind: { kind: 'dotenv', dialect: 'compose' } });
+        composeEnvFiles.push(rel);
       }
     }
   }
@@ -149,6 +160,7 @@ async function serviceFiles(
     composeEntries,
     composeProblems,
     envFiles,
+    composeEnvFiles,
     requiredEnvFiles,
     configFiles,
     sources,
