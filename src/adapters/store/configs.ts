@@ -182,11 +182,8 @@ function writeStatement(w: WriteVersion, checksum: string, prev: 'log' | 'head')
   return { sql, values: p.values, audit };
 }
 
-/**
- * Writes `data` as version expectedVersion + 1 if the current version is still
- * expectedVersion; otherwise a conflict (exit 3) naming who changed it. Returns the new version.
- */
-export async function writeVersion(db: Db, w: WriteVersion): Promise<number> {
+/** Checks what the store could not keep as written; returns the data's checksum. */
+function prepare(w: WriteVersion): string {
   if (!Number.isSafeInteger(w.expectedVersion) || w.expectedVersion < 0) {
     throw badInput(`expected version must be a whole number >= 0, got ${w.expectedVersion}`);
   }
@@ -197,7 +194,35 @@ export async function writeVersion(db: Db, w: WriteVersion): Promise<number> {
     reason: w.reason,
   });
   assertStorable(`configuration ${w.service}/${w.environment}`, w.data);
-  const checksum = checksumOf(w.data); // also refuses values that are not JSON
+  return checksumOf(w.data); // also refuses values that are not JSON
+}
+
+async function writeInTransaction(tx: Queryable, w: WriteVersion, checksum: string): Promise<number> {
+  await tx.exec(`SELECT ${AUDIT_LOCK_SQL}`);
+  const two = writeStatement(w, checksum, 'log');
+  const [r] = await tx.query<WriteRow>(two.sql, two.values);
+  if ((r?.version ?? 0) !== w.expectedVersion)
+    throw conflict(w.service, w.environment, w.expectedVersion, currentOf(r));
+  two.audit.check(r?.hash === undefined || r.hash === null ? undefined : (r as AppendedRow));
+  return w.expectedVersion + 1;
+}
+
+/**
+ * writeVersion inside the caller's transaction, for a change that writes more than one
+ * version (apply: credentials, configuration, flags and the migration record together). The
+ * caller serialises writers of the same service and environment (withWriterLock); a writer
+ * that raced past anyway fails on the unique constraint and its whole transaction rolls back.
+ */
+export async function writeVersionIn(tx: Queryable, w: WriteVersion): Promise<number> {
+  return writeInTransaction(tx, w, prepare(w));
+}
+
+/**
+ * Writes `data` as version expectedVersion + 1 if the current version is still
+ * expectedVersion; otherwise a conflict (exit 3) naming who changed it. Returns the new version.
+ */
+export async function writeVersion(db: Db, w: WriteVersion): Promise<number> {
+  const checksum = prepare(w);
   try {
     // Normally ONE statement, a transaction by itself (see 'head' in auditAppendSql): reads the
     // current version, writes the new one only if the current one is still the one expected
@@ -214,15 +239,7 @@ export async function writeVersion(db: Db, w: WriteVersion): Promise<number> {
     // No audit head yet (the log's first row) or an unreadable one: nothing was written. The
     // same statement then runs in a transaction after the audit lock was taken on its own,
     // chaining onto the log's last row, and is checked before it commits.
-    return await db.transaction(async (tx) => {
-      await tx.exec(`SELECT ${AUDIT_LOCK_SQL}`);
-      const two = writeStatement(w, checksum, 'log');
-      const [r] = await tx.query<WriteRow>(two.sql, two.values);
-      if ((r?.version ?? 0) !== w.expectedVersion)
-        throw conflict(w.service, w.environment, w.expectedVersion, currentOf(r));
-      two.audit.check(r?.hash === undefined || r.hash === null ? undefined : (r as AppendedRow));
-      return w.expectedVersion + 1;
-    });
+    return await db.transaction((tx) => writeInTransaction(tx, w, checksum));
   } catch (err) {
     // Two writers that both read the same current version race to insert the same next
     // one: the unique constraint lets exactly one through, the other lands here. The

@@ -33,6 +33,12 @@ export interface NewMigration {
   planChecksum: string | null;
   rollbackPlan: Json;
   createdBy: string;
+  /**
+   * Default `pending`. `apply` records its migration as `applied` with the version it wrote,
+   * in the transaction that wrote it: no other process can ever see it half way.
+   */
+  status?: 'pending' | 'applied';
+  targetVersion?: number;
 }
 
 interface Row {
@@ -68,7 +74,7 @@ function record(r: Row): MigrationRecord {
   };
 }
 
-/** Records a new migration as `pending` in the caller's transaction. */
+/** Records a new migration (`pending` unless said otherwise) in the caller's transaction. */
 export async function createMigration(tx: Queryable, m: NewMigration): Promise<MigrationRecord> {
   assertStorable(`migration ${m.id}`, m);
   const [exists] = await tx.query('SELECT 1 FROM migrations WHERE id = $1', [m.id]);
@@ -77,13 +83,16 @@ export async function createMigration(tx: Queryable, m: NewMigration): Promise<M
       hint: 'Migration ids are unique; make a new plan.',
     });
   const [row] = await tx.query<Row>(
-    `INSERT INTO migrations (id, service, environment, status, base_version, plan_checksum, rollback_plan, created_by)
-     VALUES ($1, $2, $3, 'pending', $4, $5, $6::jsonb, $7) RETURNING ${COLUMNS}`,
+    `INSERT INTO migrations
+       (id, service, environment, status, base_version, target_version, plan_checksum, rollback_plan, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9) RETURNING ${COLUMNS}`,
     [
       m.id,
       m.service,
       m.environment,
+      m.status ?? 'pending',
       m.baseVersion,
+      m.targetVersion ?? null,
       m.planChecksum,
       JSON.stringify(m.rollbackPlan),
       m.createdBy,
@@ -93,7 +102,13 @@ export async function createMigration(tx: Queryable, m: NewMigration): Promise<M
     actor: m.createdBy,
     action: 'migration.create',
     subject: `${m.service}/${m.environment}`,
-    details: { id: m.id, baseVersion: m.baseVersion, planChecksum: m.planChecksum },
+    details: {
+      id: m.id,
+      status: m.status ?? 'pending',
+      baseVersion: m.baseVersion,
+      targetVersion: m.targetVersion ?? null,
+      planChecksum: m.planChecksum,
+    },
   });
   return record(row!);
 }
