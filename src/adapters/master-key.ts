@@ -1,20 +1,21 @@
 /**
  * The master key: CFGMIG_MASTER_KEY (32 bytes, base64) when set — what teams and CI use —
- * else a key file `.cfgmig/master.key` created on first use with mode 0600, and listed in the
- * project's .gitignore so it is never committed next to what it protects.
+ * else a key file: `.cfgmig/master.key`, created on first use with mode 0600 and listed in the
+ * project's .gitignore so it is never committed next to what it protects, or the file named by
+ * `masterKey` in cfgmig.yaml.
  */
 import { randomBytes } from 'node:crypto';
 import { appendFile, chmod, copyFile, constants, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { loadProject } from '../config/load.js';
+import { PROJECT_FILE } from '../config/project.js';
 import { keyIdOf } from '../core/crypto/envelope.js';
 import { keyring, type Keyring } from '../core/crypto/keyring.js';
 import { badInput } from '../errors.js';
 import type { Env } from './compose-project.js';
-import { readTextFile } from './files.js';
+import { exists, readTextFile } from './files.js';
 
 export const KEY_FILE = '.cfgmig/master.key';
-/** The key a rotation is moving to, kept until it has finished so an interrupted one can resume. */
-export const NEXT_KEY_FILE = '.cfgmig/master.key.next';
 const KEY_BYTES = 32;
 
 function decode(text: string, where: string): Buffer {
@@ -32,18 +33,28 @@ function decode(text: string, where: string): Buffer {
   return key;
 }
 
-export async function loadMasterKey(root: string, env: Env): Promise<Buffer> {
-  const fromEnv = env.CFGMIG_MASTER_KEY;
-  if (fromEnv !== undefined && fromEnv !== '') return decode(fromEnv, 'CFGMIG_MASTER_KEY');
-  const path = resolve(root, KEY_FILE);
-  const read = await readTextFile(path);
-  if (read.ok) return decode(read.text, KEY_FILE);
-  if (read.message !== 'file not found') throw badInput(`${KEY_FILE}: ${read.message}`, { file: KEY_FILE });
-  return createKeyFile(root, path);
+/**
+ * The key file a project uses: `masterKey` in cfgmig.yaml (the example project commits a demo
+ * key so its committed plans' fingerprints reproduce on any clone), else .cfgmig/master.key.
+ */
+export async function projectKeyFile(root: string, env: Env): Promise<string> {
+  if (!(await exists(resolve(root, PROJECT_FILE)))) return KEY_FILE;
+  return (await loadProject(root, env)).masterKey ?? KEY_FILE;
 }
 
-async function createKeyFile(root: string, path: string): Promise<Buffer> {
-  await mkdir(resolve(root, '.cfgmig'), { recursive: true, mode: 0o700 });
+export async function loadMasterKey(root: string, env: Env, keyFile = KEY_FILE): Promise<Buffer> {
+  const fromEnv = env.CFGMIG_MASTER_KEY;
+  if (fromEnv !== undefined && fromEnv !== '') return decode(fromEnv, 'CFGMIG_MASTER_KEY');
+  const path = resolve(root, keyFile);
+  const read = await readTextFile(path);
+  if (read.ok) return decode(read.text, keyFile);
+  if (read.message !== 'file not found') throw badInput(`${keyFile}: ${read.message}`, { file: keyFile });
+  return createKeyFile(root, keyFile);
+}
+
+async function createKeyFile(root: string, keyFile: string): Promise<Buffer> {
+  const path = resolve(root, keyFile);
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const key = randomBytes(KEY_BYTES);
   try {
     // The file is written in one call and only ever created, never overwritten.
@@ -52,10 +63,10 @@ async function createKeyFile(root: string, path: string): Promise<Buffer> {
     await chmod(path, 0o600); // the umask may have narrowed, never widened; make it exact
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST')
-      return decode(await readFile(path, 'utf8'), KEY_FILE);
+      return decode(await readFile(path, 'utf8'), keyFile);
     throw err;
   }
-  await ensureGitignored(root);
+  if (keyFile === KEY_FILE) await ensureGitignored(root);
   return key;
 }
 
@@ -79,20 +90,20 @@ async function readKeyFileIfAny(root: string, file: string): Promise<Buffer | nu
 }
 
 /** The rotation's target key when one is under way: CFGMIG_NEW_MASTER_KEY, else the .next file. */
-async function nextKey(root: string, env: Env): Promise<Buffer | null> {
+async function nextKey(root: string, env: Env, keyFile: string): Promise<Buffer | null> {
   const fromEnv = env.CFGMIG_NEW_MASTER_KEY;
   if (fromEnv !== undefined && fromEnv !== '') return decode(fromEnv, 'CFGMIG_NEW_MASTER_KEY');
   if (env.CFGMIG_MASTER_KEY) return null; // key files are not consulted when keys come from the environment
-  return readKeyFileIfAny(root, NEXT_KEY_FILE);
+  return readKeyFileIfAny(root, `${keyFile}.next`);
 }
 
 /**
  * The master key plus, while a rotation is under way, the key it moves to: credentials
  * already re-wrapped stay readable if the rotation was interrupted.
  */
-export async function loadKeyring(root: string, env: Env): Promise<Keyring> {
-  const primary = await loadMasterKey(root, env);
-  const next = await nextKey(root, env);
+export async function loadKeyring(root: string, env: Env, keyFile = KEY_FILE): Promise<Keyring> {
+  const primary = await loadMasterKey(root, env, keyFile);
+  const next = await nextKey(root, env, keyFile);
   return keyring(primary, next ? [next] : []);
 }
 
@@ -101,6 +112,8 @@ export interface RotationKeys {
   next: Buffer;
   /** Where the keys come from: the environment (the user swaps them) or the key files (cfgmig does). */
   source: 'env' | 'file';
+  /** The key file (relative to the root), when source is 'file'. */
+  file: string;
 }
 
 /**
@@ -108,10 +121,10 @@ export interface RotationKeys {
  * (CFGMIG_NEW_MASTER_KEY); with key files, cfgmig creates the next key file itself, or
  * reuses the one an interrupted rotation left.
  */
-export async function rotationKeys(root: string, env: Env): Promise<RotationKeys> {
-  const old = await loadMasterKey(root, env);
+export async function rotationKeys(root: string, env: Env, keyFile = KEY_FILE): Promise<RotationKeys> {
+  const old = await loadMasterKey(root, env, keyFile);
   const fromEnv = env.CFGMIG_MASTER_KEY !== undefined && env.CFGMIG_MASTER_KEY !== '';
-  const next = await nextKey(root, env);
+  const next = await nextKey(root, env, keyFile);
   if (fromEnv && !next) {
     throw badInput('CFGMIG_NEW_MASTER_KEY is not set: it must hold the key to rotate to', {
       hint: 'The master key comes from CFGMIG_MASTER_KEY, so cfgmig cannot store a new one for you. Create one with `openssl rand -base64 32`, set it as CFGMIG_NEW_MASTER_KEY, run `cfgmig keys rotate`, then make it the CFGMIG_MASTER_KEY.',
@@ -123,14 +136,12 @@ export async function rotationKeys(root: string, env: Env): Promise<RotationKeys
     });
   }
   // A .next file left by an interrupted rotation is reused: rows already moved need it.
-  if (next) return { old, next, source: fromEnv ? 'env' : 'file' };
+  if (next) return { old, next, source: fromEnv ? 'env' : 'file', file: keyFile };
   const created = randomBytes(KEY_BYTES);
-  await writeFile(resolve(root, NEXT_KEY_FILE), `${created.toString('base64')}\n`, {
-    flag: 'wx',
-    mode: 0o600,
-  });
-  await chmod(resolve(root, NEXT_KEY_FILE), 0o600);
-  return { old, next: created, source: 'file' };
+  const nextFile = resolve(root, `${keyFile}.next`);
+  await writeFile(nextFile, `${created.toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
+  await chmod(nextFile, 0o600);
+  return { old, next: created, source: 'file', file: keyFile };
 }
 
 /**
@@ -141,13 +152,13 @@ export async function rotationKeys(root: string, env: Env): Promise<RotationKeys
  */
 export async function finishRotation(root: string, keys: RotationKeys): Promise<string | null> {
   if (keys.source === 'env') return null;
-  const retired = `${KEY_FILE}.retired-${keyIdOf(keys.old)}`;
+  const retired = `${keys.file}.retired-${keyIdOf(keys.old)}`;
   try {
-    await copyFile(resolve(root, KEY_FILE), resolve(root, retired), constants.COPYFILE_EXCL);
+    await copyFile(resolve(root, keys.file), resolve(root, retired), constants.COPYFILE_EXCL);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   await chmod(resolve(root, retired), 0o600);
-  await rename(resolve(root, NEXT_KEY_FILE), resolve(root, KEY_FILE));
+  await rename(resolve(root, `${keys.file}.next`), resolve(root, keys.file));
   return retired;
 }

@@ -24,7 +24,7 @@ export interface ExtractResult {
 export async function extract(req: ExtractRequest): Promise<ExtractResult> {
   const env = req.env ?? process.env;
   const project = await loadProject(req.project, env);
-  const masterKey = await loadMasterKey(project.root, env);
+  const masterKey = await loadMasterKey(project.root, env, project.masterKey);
   const result = await extractProject(project, { services: req.services ?? [], env });
   return {
     root: project.root,

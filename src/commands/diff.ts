@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { actor } from '../adapters/identity.js';
-import { loadKeyring } from '../adapters/master-key.js';
+import { loadKeyring, projectKeyFile } from '../adapters/master-key.js';
 import { equalSecrets } from '../adapters/store/referenced-secrets.js';
 import { configuredEnvironments, currentVersion, readVersion } from '../adapters/store/configs.js';
 import type { Db } from '../adapters/store/db.js';
@@ -111,7 +111,13 @@ export async function run(opts: DiffOptions, io: Io): Promise<number> {
     // The master key is needed only when two different credential versions must be compared.
     const pairs = refPairsToCompare(from.data, to.data);
     const same = pairs.length
-      ? await equalSecrets(db, await loadKeyring(root, io.env), opts.service, pairs, actor(io.env))
+      ? await equalSecrets(
+          db,
+          await loadKeyring(root, io.env, await projectKeyFile(root, io.env)),
+          opts.service,
+          pairs,
+          actor(io.env),
+        )
       : new Set<string>();
     const entries = diffConfigs(from.data, to.data, same);
     const summary = summarise(entries);

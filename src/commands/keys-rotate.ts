@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { actor } from '../adapters/identity.js';
-import { finishRotation, KEY_FILE, rotationKeys } from '../adapters/master-key.js';
+import { finishRotation, projectKeyFile, rotationKeys } from '../adapters/master-key.js';
 import { openStore } from '../adapters/store/open.js';
 import { rotateMasterKey } from '../adapters/store/rotate.js';
 import { ExitCode } from '../errors.js';
@@ -19,7 +19,7 @@ export interface KeysRotateOptions {
 
 export async function run(opts: KeysRotateOptions, io: Io): Promise<number> {
   const root = resolve(opts.project);
-  const keys = await rotationKeys(root, io.env);
+  const keys = await rotationKeys(root, io.env, await projectKeyFile(root, io.env));
   const db = await openStore(root, io.env);
   let result;
   try {
@@ -44,7 +44,7 @@ export async function run(opts: KeysRotateOptions, io: Io): Promise<number> {
   ];
   if (retired) {
     lines.push(
-      `the new master key is now ${KEY_FILE}; the old one was kept as ${retired}:`,
+      `the new master key is now ${keys.file}; the old one was kept as ${retired}:`,
       '  delete it once no backup of the store taken before now needs restoring',
     );
   } else {

@@ -51,6 +51,7 @@ interface RawProject {
   compose?: string[];
   rules?: string[];
   plans?: string;
+  masterKey?: string;
   environments?: ProjectConfig['environments'];
   services?: Record<string, RawService>;
 }
@@ -130,6 +131,7 @@ export function parseProjectFile(root: string, text: string, defaultCompose: str
     compose: raw.compose ?? defaultCompose,
     rules: raw.rules ?? ['rules/*.yaml'],
     plans: raw.plans ?? 'plans',
+    ...(raw.masterKey ? { masterKey: raw.masterKey } : {}),
     environments: raw.environments ?? DEFAULT_ENVIRONMENTS,
     services,
   };

@@ -31,6 +31,8 @@ export interface ProjectConfig {
   compose: string[];
   rules: string[];
   plans: string;
+  /** The master key file, relative to the root, when not the default .cfgmig/master.key. */
+  masterKey?: string;
   environments: Record<string, { inherits?: string[]; protected?: boolean }>;
   services: ServiceConfig[];
 }
