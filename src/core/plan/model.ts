@@ -44,6 +44,8 @@ export interface MappedValue {
   part?: string;
   /** True when the value is the rule's default because the input had none. */
   defaulted?: boolean;
+  /** Other inputs that mapped the same value to this target (collapsed into this one; not a conflict). */
+  agreeing?: { input: string; source: SourceRef; rule: string }[];
 }
 
 export interface RuleProblem {
