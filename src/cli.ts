@@ -40,6 +40,7 @@ Examples:
   $ cfgmig extract                               inventory every service's configuration
   $ cfgmig extract --service trading-engine --json
   $ cfgmig extract --out                         also write .cfgmig/inventory/<service>.json
+  $ cfgmig plan --service trading-engine         write plans/trading-engine.production.plan.yaml
   $ cfgmig store info --json                     which store, schema version, row counts
   $ cfgmig history --service api --env production
   $ cfgmig diff --service api --from 1 --to 2    what changed between two versions
@@ -84,6 +85,56 @@ Exit codes: 0 ok, 1 failed, 2 bad input, 3 conflict, 4 paused, 10 changes pendin
       '\nExit codes: 0 written, 2 cfgmig.yaml exists (use --force) or no compose file found.',
     )
     .action(runWith(() => import('./commands/init.js')));
+
+  program
+    .command('plan')
+    .description(
+      "map each service's configuration through the rules and write plans/<service>.<env>.plan.yaml to review and apply",
+    )
+    .addOption(projectOption())
+    .option('-s, --service <id>', 'plan this service (repeatable, or comma-separated)', collect)
+    .option('--all', 'plan every service')
+    .option('-e, --env <name>', 'the environment (default: production)')
+    .option('--json', 'print the plans as JSON (formatVersion 1)')
+    .option('--detailed-exitcode', 'exit 10 when a plan has changes, 0 when none has')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cfgmig plan --service trading-engine
+  $ cfgmig plan --all --env production --detailed-exitcode
+
+Exit codes: 0 planned (no changes with --detailed-exitcode), 1 a planned configuration fails its JSON Schema (the plan is written, apply refuses it), 2 bad usage, an unreadable source or a rule error (no plan written), 3 store in use, 10 changes pending (--detailed-exitcode).`,
+    )
+    .action(runWith(() => import('./commands/plan.js')));
+
+  program
+    .command('apply')
+    .description(
+      'write reviewed plans to the store in one transaction per service (refused when stale), or plan and apply in one go',
+    )
+    .argument('[plans...]', 'plan files to apply (plans/<service>.<env>.plan.yaml)')
+    .addOption(projectOption())
+    .option('-s, --service <id>', 'plan and apply this service (repeatable, or comma-separated)', collect)
+    .option('--all', 'plan and apply every service')
+    .option('-e, --env <name>', 'the environment, with --service/--all (default: production)')
+    .option('-y, --yes', 'apply to a protected environment without asking')
+    .option('--dry-run', 'check the plans and show what would be written; write nothing')
+    .option('--json', 'print the outcome as JSON (formatVersion 1)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cfgmig apply plans/trading-engine.production.plan.yaml --yes
+  $ cfgmig apply --service api-gateway --env development
+  $ cfgmig apply --all --dry-run
+
+Exit codes: 0 applied (or already up to date), 1 the planned configuration fails its schema, 2 bad usage or input, or a protected environment without --yes where nobody can be asked, 3 the plan is stale or was edited, the store moved, or a writer lock is held (nothing written), 130 not confirmed.`,
+    )
+    .action(async (plans: string[], opts: Record<string, unknown>) => {
+      const { run } = await import('./commands/apply.js');
+      result.exitCode = await run({ ...(opts as object), args: plans } as never, io);
+    });
 
   // The store: embedded PGlite in .cfgmig/store/ unless CFGMIG_STORE_URL or `store:` names a server.
   const store = program.command('store').description('inspect the configuration store');

@@ -30,6 +30,8 @@ export interface PlanChange {
   previous?: Json;
   /** Credentials: the fingerprint of the value to store. */
   fingerprint?: string | null;
+  /** set-credential: the store already holds a credential at this key (a change, not an addition). */
+  replacing?: true;
   source?: SourceRef & { kind: EntryKind; name: string };
   rule?: string;
   part?: string;

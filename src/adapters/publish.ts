@@ -1,0 +1,42 @@
+/**
+ * Snapshot publication (DESIGN.md "Flags, publication and the client library"): after every
+ * change the store's state of a service and environment is written to
+ * `.cfgmig/published/<service>.<environment>.json`, atomically (write, then rename), for
+ * clients on the same machine to watch and as the last-known-good copy when the store is
+ * unreachable. It holds settings, credential references and flags: never a credential value.
+ */
+import { join, resolve } from 'node:path';
+import { readVersion } from './store/configs.js';
+import type { Queryable } from './store/db.js';
+import { listFlags } from './store/flags.js';
+import { writeFileAtomic } from './files.js';
+
+export const PUBLISHED_DIR = '.cfgmig/published';
+
+/** Writes the snapshot; returns its path relative to the project root. */
+export async function publishSnapshot(
+  db: Queryable,
+  root: string,
+  service: string,
+  environment: string,
+): Promise<string> {
+  const current = await readVersion(db, service, environment);
+  const flags = await listFlags(db, { service, environment });
+  const doc = {
+    formatVersion: 1,
+    service,
+    environment,
+    version: current?.version ?? 0,
+    checksum: current?.checksum ?? null,
+    config: current?.data ?? {},
+    flags: flags.map((f) => ({
+      key: f.key,
+      mode: f.mode,
+      percentBp: f.percentBp,
+      migrationId: f.migrationId,
+    })),
+  };
+  const rel = join(PUBLISHED_DIR, `${service}.${environment}.json`);
+  await writeFileAtomic(resolve(root, rel), `${JSON.stringify(doc, null, 2)}\n`);
+  return rel;
+}

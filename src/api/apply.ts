@@ -1,0 +1,208 @@
+/**
+ * `apply` as a function. For each reviewed plan: plan again from the sources and the store as
+ * they are now; refuse (exit 3, nothing written) unless that is exactly the reviewed plan;
+ * then, under the service's writer lock and in ONE transaction, store the credentials (their
+ * values re-read from the sources just now, never from the plan), the configuration version
+ * that refers to them, the `legacy_only` flag and the migration record with its rollback
+ * plan, each with its audit rows. Last, publish a snapshot for clients (no plaintext).
+ */
+import { randomBytes } from 'node:crypto';
+import { actor } from '../adapters/identity.js';
+import { publishSnapshot } from '../adapters/publish.js';
+import { readVersion, writeVersionIn } from '../adapters/store/configs.js';
+import { writeCredentials } from '../adapters/store/credentials.js';
+import type { Db } from '../adapters/store/db.js';
+import { setFlag } from '../adapters/store/flags.js';
+import { withWriterLock } from '../adapters/store/locks.js';
+import { createMigration } from '../adapters/store/migration-records.js';
+import { splitConnectionUrl } from '../core/plan/connection-string.js';
+import type { MappedValue, PlanInput } from '../core/plan/model.js';
+import { hasChanges, type PlanDoc } from '../core/plan/plan-doc.js';
+import { staleReasons } from '../core/plan/stale.js';
+import { nest } from '../core/plan/target.js';
+import type { Json } from '../core/store/canonical.js';
+import { credentialRef } from '../core/store/credential-ref.js';
+import { leaves } from '../core/store/diff.js';
+import { CfgmigError } from '../errors.js';
+import { makePlans, type PlanSet, type ServicePlan } from './plan.js';
+
+export type ApplyOutcome =
+  | {
+      status: 'applied';
+      service: string;
+      environment: string;
+      migrationId: string;
+      version: number;
+      snapshot: string;
+    }
+  | { status: 'unchanged'; service: string; environment: string; version: number }
+  | { status: 'would-apply'; service: string; environment: string; plan: PlanDoc };
+
+/** The plaintext a credential target stores: the input's value, or the part of a split URL. */
+function credentialValue(m: MappedValue, inputs: PlanInput[]): string {
+  const input = inputs.find((i) => i.name === m.input);
+  const text = input?.value;
+  if (text === undefined || text === null) {
+    throw new CfgmigError('failed', `${m.target}: its source ${m.input} has no value now`, {
+      hint: 'Plan again and review the result.',
+    });
+  }
+  if (m.part === undefined) return text;
+  const split = splitConnectionUrl(text);
+  const part = split.ok ? (split.parts as unknown as Record<string, unknown>)[m.part] : undefined;
+  if (typeof part !== 'string') {
+    throw new CfgmigError('failed', `${m.target}: the ${m.part} of ${m.input} cannot be read now`, {
+      hint: 'Plan again and review the result.',
+    });
+  }
+  return part;
+}
+
+/** Refuses, naming every key that moved, unless planning now gives exactly the reviewed plan. */
+export function checkFresh(reviewed: PlanDoc, now: PlanDoc, file: string): void {
+  const reasons = staleReasons(reviewed, now);
+  if (reasons.length === 0) return;
+  throw new CfgmigError('conflict', `${file} is stale, nothing was written:\n  ${reasons.join('\n  ')}`, {
+    file,
+    hint: 'Make a new plan with `cfgmig plan`, review it, and apply that.',
+  });
+}
+
+/**
+ * The configuration version the plan leads to: settings as planned; credentials that did not
+ * change keep the reference (and so the version) the store already had; new ones point at
+ * the versions just written.
+ */
+function nextConfig(
+  plan: ServicePlan,
+  environment: string,
+  base: Json,
+  written: Map<string, number>,
+): { [key: string]: Json } {
+  const before = leaves(base);
+  return nest(
+    plan.mapped.map((m): [string, Json] => {
+      if (m.as === 'setting') return [m.target, m.value ?? null];
+      const version = written.get(m.target);
+      if (version !== undefined) return [m.target, credentialRef({ environment, key: m.target, version })];
+      return [m.target, before.get(m.target)!.value];
+    }),
+  );
+}
+
+async function applyOne(db: Db, set: PlanSet, plan: ServicePlan, who: string): Promise<ApplyOutcome> {
+  const { service, environment } = plan.doc;
+  const migrationId = `${service}.${environment}.${new Date().toISOString().replace(/[-:.]/g, '')}.${randomBytes(3).toString('hex')}`;
+  const version = await withWriterLock(db, service, environment, who, () =>
+    db.transaction(async (tx) => {
+      // Re-checked under the lock: a writer that got in between plan and lock is caught here.
+      const current = await readVersion(tx, service, environment);
+      if ((current?.version ?? 0) !== plan.doc.base.version) {
+        throw new CfgmigError(
+          'conflict',
+          `${service}/${environment} moved while applying; nothing was written`,
+          {
+            hint: 'Plan again and review the result.',
+          },
+        );
+      }
+      const toStore = plan.doc.changes.filter((c) => c.op === 'set-credential');
+      const stored = await writeCredentials(
+        tx,
+        set.keys,
+        { service, environment },
+        toStore.map((c) => ({
+          key: c.key,
+          value: credentialValue(
+            plan.mapped.find((m) => m.target === c.key)!,
+            plan.inputs,
+          ),
+        })),
+        who,
+      );
+      const data = nextConfig(
+        plan,
+        environment,
+        current?.data ?? {},
+        new Map(stored.map((s) => [s.key, s.version])),
+      );
+      const v = await writeVersionIn(tx, {
+        service,
+        environment,
+        expectedVersion: plan.doc.base.version,
+        data,
+        author: who,
+        reason: `cfgmig apply ${migrationId}`,
+        migrationId,
+      });
+      await createMigration(tx, {
+        id: migrationId,
+        service,
+        environment,
+        status: 'applied',
+        baseVersion: plan.doc.base.version,
+        targetVersion: v,
+        planChecksum: plan.doc.checksum,
+        rollbackPlan: plan.doc.rollback as unknown as Json,
+        createdBy: who,
+      });
+      // Services keep reading their legacy sources until the canary moves this flag.
+      await setFlag(tx, { service, environment, mode: 'legacy_only', percentBp: 0, migrationId }, who);
+      return v;
+    }),
+  );
+  const snapshot = await publishSnapshot(db, set.project.root, service, environment);
+  return { status: 'applied', service, environment, migrationId, version, snapshot };
+}
+
+export interface ApplyRequest {
+  project: string;
+  /** Reviewed plans to apply; each is re-planned and must match. */
+  plans: { doc: PlanDoc; file: string }[];
+  env: Record<string, string | undefined>;
+  dryRun?: boolean;
+}
+
+/** Applies reviewed plans against the open store; stops at the first refusal (earlier ones stay applied). */
+export async function applyPlans(req: ApplyRequest, db: Db): Promise<ApplyOutcome[]> {
+  const who = actor(req.env);
+  const outcomes: ApplyOutcome[] = [];
+  for (const { doc, file } of req.plans) {
+    const set = await makePlans(
+      { project: req.project, services: [doc.service], environment: doc.environment, env: req.env },
+      db,
+    );
+    const now = set.plans[0]!;
+    if (!hasChanges(now.doc)) {
+      outcomes.push({
+        status: 'unchanged',
+        service: doc.service,
+        environment: doc.environment,
+        version: now.doc.base.version,
+      });
+      continue;
+    }
+    checkFresh(doc, now.doc, file);
+    if (!now.doc.validation.valid) {
+      throw new CfgmigError(
+        'failed',
+        `${file}: the planned configuration does not satisfy ${now.doc.validation.schema}; nothing was written`,
+        {
+          file,
+          hint: now.doc.validation.errors.map((e) => `${e.path} ${e.message}`).join('; '),
+        },
+      );
+    }
+    if (req.dryRun) {
+      outcomes.push({
+        status: 'would-apply',
+        service: doc.service,
+        environment: doc.environment,
+        plan: now.doc,
+      });
+      continue;
+    }
+    outcomes.push(await applyOne(db, set, now, who));
+  }
+  return outcomes;
+}
