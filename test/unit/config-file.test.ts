@@ -5,6 +5,24 @@ const flat = (file: string, text: string) =>
   flattenConfigFile(file, text).entries.map((e) => [e.name, e.source.line, e.value]);
 
 describe('config files flattened to dotted paths', () => {
+  it('keep the type the file gave a value, so a plan keeps numbers numbers', () => {
+    const typed = (file: string, text: string) =>
+      flattenConfigFile(file, text).entries.map((e) => [e.name, e.value, e.json]);
+    const yaml = 'max: 40\nratio: 2.5\non: true\nname: "40"\nlist: [a, 1, false]\nempty: {}\nnone: null\n';
+    const json = '{"max": 40, "ratio": 2.5, "on": true, "name": "40", "list": ["a", 1, false], "empty": {}, "none": null}';
+    const expected = [
+      ['max', '40', 40],
+      ['ratio', '2.5', 2.5],
+      ['on', 'true', true],
+      ['name', '40', undefined],
+      ['list', '["a",1,false]', ['a', 1, false]],
+      ['empty', '{}', {}],
+      ['none', null, undefined],
+    ];
+    expect(typed('c.yaml', yaml)).toEqual(expected);
+    expect(typed('c.json', json)).toEqual(expected);
+  });
+
   it('YAML maps become dotted paths with the line of each key', () => {
     const text = 'database:\n  pool:\n    max: 20\n    min: 5\n  host: db\nlogLevel: info\n';
     expect(flat('c.yaml', text)).toEqual([

@@ -1,4 +1,5 @@
 /** The shapes extraction works with. The inventory format is public (DESIGN.md "Inventory"). */
+import type { Json } from '../store/canonical.js';
 
 export type EntryKind = 'env-file' | 'compose' | 'config-file' | 'hardcoded';
 export type Classification = 'credential' | 'credential-reference' | 'setting';
@@ -17,6 +18,11 @@ export interface RawEntry {
   source: SourceRef;
   /** null: declared without a value (compose pass-through `- NAME`, YAML null, failed interpolation). */
   value: string | null;
+  /**
+   * Config files only: the value as the file typed it, when that is not text (a number, a
+   * boolean, a list of scalars, an empty map), so a plan keeps `max: 40` a number.
+   */
+  json?: Json;
   /** Why the parser picked this up, fed into the classifier's reasons (e.g. "fallback for process.env.PORT"). */
   hints?: string[];
   /**

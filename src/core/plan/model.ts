@@ -23,6 +23,8 @@ export interface PlanInput {
   value: string | null;
   /** HMAC fingerprint of the value (null when there is no value). */
   fingerprint: string | null;
+  /** Config files: the value as the file typed it (see RawEntry.json); settings keep that type. */
+  json?: Json;
   /** Other places that set the same name and lost (see precedence.ts), for the plan's review. */
   shadowed?: { source: SourceRef; kind: EntryKind; fingerprint: string | null }[];
 }

@@ -167,6 +167,7 @@ export function resolvePrecedence(sources: ServiceSources, opts: PrecedenceOptio
       classification: won.classification,
       value: winner.raw.value,
       fingerprint: won.fingerprint,
+      ...(winner.raw.json !== undefined ? { json: winner.raw.json } : {}),
     };
     if (losers.length > 0) {
       input.shadowed = losers.map((c) => {

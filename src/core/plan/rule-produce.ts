@@ -74,6 +74,11 @@ function produceWhole(ctx: RuleContext, input: PlanInput, claim: Claim, target: 
     record(ctx, { ...base(input, claim, target), as, value, ...(defaulted ? { defaulted } : {}) }, origin);
     return;
   }
+  if (mapping.type === undefined && input.json !== undefined) {
+    // No type asked for: the value as the config file typed it (a number stays a number).
+    record(ctx, { ...base(input, claim, target), as, value: input.json }, origin);
+    return;
+  }
   const type = mapping.type ?? 'string';
   const converted = convertValue(type, input.value);
   if (!converted.ok) {

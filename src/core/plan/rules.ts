@@ -152,7 +152,7 @@ function mapConfigFileEntry(ctx: RuleContext, input: PlanInput): boolean {
       fingerprint: input.value === null ? null : ctx.fingerprint(input.value),
     };
   } else {
-    value = { ...common, as: 'setting', value: input.value };
+    value = { ...common, as: 'setting', value: input.json ?? input.value };
   }
   record(ctx, value, input.source);
   return true;
