@@ -57,7 +57,8 @@ export function planView(docs: { doc: PlanDoc; file: string | null }[], paint: C
       );
     }
     for (const p of doc.problems) {
-      const where = p.file ? ` (${p.file}${p.line ? `:${p.line}` : ''})` : '';
+      // Precedence warnings already name both places in their message.
+      const where = p.file && !p.message.includes(p.file) ? ` (${p.file}${p.line ? `:${p.line}` : ''})` : '';
       out.push(
         (p.severity === 'error' ? paint.red : paint.yellow)(`  ! ${p.severity}: ${p.message}${where}`),
       );
