@@ -8,7 +8,7 @@ import type { Env } from '../adapters/compose-project.js';
 import { isDirectory, readTextFile } from '../adapters/files.js';
 import { firstYamlError } from '../core/yaml/errors.js';
 import { discoverProject, findComposeFile } from './discover.js';
-import { lineOfPointer } from './pointer.js';
+import { describeSchemaError } from './schema-error.js';
 import {
   DEFAULT_ENVIRONMENTS,
   PROJECT_FILE,
@@ -80,25 +80,8 @@ export function parseProjectFile(root: string, text: string, defaultCompose: str
   }
   const errors = validate(data);
   if (errors.length > 0) {
-    const err = errors[0]!;
-    const field = err.instancePath.slice(1).replaceAll('/', '.') || '(top level)';
-    const extra =
-      err.keyword === 'additionalProperties'
-        ? ` "${String(err.params.additionalProperty)}"`
-        : err.keyword === 'propertyNames'
-          ? ` ("${String(err.params.propertyName)}")`
-          : '';
-    const line = lineOfPointer(
-      doc,
-      lc,
-      err.instancePath,
-      err.keyword === 'additionalProperties'
-        ? String(err.params.additionalProperty)
-        : err.keyword === 'propertyNames'
-          ? String(err.params.propertyName)
-          : undefined,
-    );
-    throw badInput(`${PROJECT_FILE}:${line}: ${field}: ${err.message}${extra}`, {
+    const { line, field, message } = describeSchemaError(doc, lc, errors[0]!);
+    throw badInput(`${PROJECT_FILE}:${line}: ${field}: ${message}`, {
       file: PROJECT_FILE,
       line,
       hint: 'See schema/cfgmig.schema.json for every field; `cfgmig init` writes a valid starting point.',

@@ -1,7 +1,6 @@
 /**
  * An ajv error on a parsed YAML file as the user needs it: the line (via lineOfPointer), the
- * field as a dotted path, and what is wrong. Shared by the loaders of cfgmig.yaml-like files
- * (rules/*.yaml); load.ts formats the same way.
+ * field as a dotted path, and what is wrong. Shared by the loaders of cfgmig.yaml and rules/*.yaml.
  */
 import type { ErrorObject } from 'ajv';
 import type { Document, LineCounter } from 'yaml';
