@@ -163,46 +163,50 @@ export interface ApplyRequest {
   dryRun?: boolean;
 }
 
-/** Applies reviewed plans against the open store; stops at the first refusal (earlier ones stay applied). */
+/**
+ * Applies reviewed plans against the open store. Every plan is re-planned and checked before
+ * anything is written, so one stale plan among several stops them all rather than leaving
+ * half of them applied. Re-planning runs once per environment, over all its services.
+ */
 export async function applyPlans(req: ApplyRequest, db: Db): Promise<ApplyOutcome[]> {
   const who = actor(req.env);
+  const byEnvironment = new Map<string, ApplyRequest['plans']>();
+  for (const p of req.plans)
+    byEnvironment.set(p.doc.environment, [...(byEnvironment.get(p.doc.environment) ?? []), p]);
+  const checked: { set: PlanSet; now: ServicePlan }[] = [];
   const outcomes: ApplyOutcome[] = [];
-  for (const { doc, file } of req.plans) {
-    const set = await makePlans(
-      { project: req.project, services: [doc.service], environment: doc.environment, env: req.env },
-      db,
+  for (const [environment, plans] of byEnvironment) {
+    const services = [...new Set(plans.map((p) => p.doc.service))];
+    const set = await makePlans({ project: req.project, services, environment, env: req.env }, db);
+    for (const { doc, file } of plans) {
+      const now = set.plans.find((p) => p.doc.service === doc.service)!;
+      if (!hasChanges(now.doc)) {
+        outcomes.push({
+          status: 'unchanged',
+          service: doc.service,
+          environment,
+          version: now.doc.base.version,
+        });
+        continue;
+      }
+      checkFresh(doc, now.doc, file);
+      if (!now.doc.validation.valid) {
+        throw new CfgmigError(
+          'failed',
+          `${file}: the planned configuration does not satisfy ${now.doc.validation.schema}; nothing was written`,
+          { file, hint: now.doc.validation.errors.map((e) => `${e.path} ${e.message}`).join('; ') },
+        );
+      }
+      checked.push({ set, now });
+    }
+  }
+  for (const { set, now } of checked) {
+    const { service, environment } = now.doc;
+    outcomes.push(
+      req.dryRun
+        ? { status: 'would-apply', service, environment, plan: now.doc }
+        : await applyOne(db, set, now, who),
     );
-    const now = set.plans[0]!;
-    if (!hasChanges(now.doc)) {
-      outcomes.push({
-        status: 'unchanged',
-        service: doc.service,
-        environment: doc.environment,
-        version: now.doc.base.version,
-      });
-      continue;
-    }
-    checkFresh(doc, now.doc, file);
-    if (!now.doc.validation.valid) {
-      throw new CfgmigError(
-        'failed',
-        `${file}: the planned configuration does not satisfy ${now.doc.validation.schema}; nothing was written`,
-        {
-          file,
-          hint: now.doc.validation.errors.map((e) => `${e.path} ${e.message}`).join('; '),
-        },
-      );
-    }
-    if (req.dryRun) {
-      outcomes.push({
-        status: 'would-apply',
-        service: doc.service,
-        environment: doc.environment,
-        plan: now.doc,
-      });
-      continue;
-    }
-    outcomes.push(await applyOne(db, set, now, who));
   }
   return outcomes;
 }

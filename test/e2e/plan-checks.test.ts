@@ -76,6 +76,30 @@ describe('plan and apply refuse what they must', () => {
     expect(existsSync(join(p.dir, 'plans'))).toBe(false);
   });
 
+  it('one stale plan among several stops them all: nothing is written for any', async () => {
+    const p = await makeProject({
+      'docker-compose.yml':
+        'services:\n  a:\n    image: a\n    environment:\n      SERVICE_PORT: "1"\n  b:\n    image: b\n    environment:\n      SERVICE_PORT: "2"\n',
+      'rules/net.yaml':
+        'name: net\nappliesTo: ["*"]\nmap:\n  - from: SERVICE_PORT\n    to: service.port\n    type: integer\n',
+    });
+    cleanups.push(p.cleanup);
+    expect((await runCli(['plan', '--all', '--project', p.dir], { env })).code).toBe(0);
+    const compose = join(p.dir, 'docker-compose.yml');
+    await writeFile(compose, (await readFile(compose, 'utf8')).replace('"2"', '"3"'));
+    const plans = ['a', 'b'].map((s) => join(p.dir, `plans/${s}.production.plan.yaml`));
+    const res = await runCli(['apply', '--yes', ...plans, '--project', p.dir], { env });
+    expect(res.code).toBe(3);
+    expect(res.stderr).toContain('service.port: planned 2, now 3');
+    const db = await openStore(p.dir, {});
+    try {
+      expect(await readVersion(db, 'a', 'production')).toBeNull();
+      expect(await readVersion(db, 'b', 'production')).toBeNull();
+    } finally {
+      await db.close();
+    }
+  });
+
   it('bad usage, and a dry run that writes nothing', async () => {
     const p = await project('100');
     cleanups.push(p.cleanup);
