@@ -119,6 +119,31 @@ for (const backend of await storeBackends()) {
         expect(stale.stderr).toContain(`planned ${days}, now ${days + 1}`);
         expect(stale.stderr).toContain('is stale, nothing was written');
 
+        // The fresh plan applies as version 2; history and diff show what apply wrote.
+        const second = await cli('apply', '--yes', join(dir, 'plans/trading-engine.production.plan.yaml'));
+        expect(second.code).toBe(0);
+        expect(second.stdout).toContain('trading-engine/production: applied as version 2');
+        const history = await cli('history', '--service', 'trading-engine', '--json');
+        const versions = JSON.parse(history.stdout).environments[0].versions;
+        expect(versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
+        expect(versions[1].reason).toMatch(/^cfgmig apply trading-engine\.production\./);
+        expect(versions[1].migrationId).toBe(versions[1].reason.slice('cfgmig apply '.length));
+        const diff = await cli(
+          'diff',
+          '--service',
+          'trading-engine',
+          '--env',
+          'production',
+          '--from',
+          '1',
+          '--json',
+        );
+        expect(
+          JSON.parse(diff.stdout).changes.filter((c: { change: string }) => c.change !== 'unchanged'),
+        ).toEqual([
+          { key: 'security.secretRotationDays', kind: 'config', change: 'changed', from: days, to: days + 1 },
+        ]);
+
         // Nothing secret anywhere it was written or printed; but the store has it.
         const written = [
           ...(await Promise.all(plans.map((p) => readFile(join(dir, 'plans', p), 'utf8')))),
@@ -149,7 +174,7 @@ for (const backend of await storeBackends()) {
             'test',
           );
           expect(te.map((c) => c.value)).toContain(marker.exchange);
-          expect(await listMigrations(db)).toHaveLength(SERVICES);
+          expect(await listMigrations(db)).toHaveLength(SERVICES + 1); // and the second trading-engine apply
           const flags = await listFlags(db, { environment: 'production' });
           expect(flags).toHaveLength(SERVICES);
           expect(new Set(flags.map((f) => f.mode))).toEqual(new Set(['legacy_only']));
