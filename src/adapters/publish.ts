@@ -9,17 +9,21 @@ import { join, resolve } from 'node:path';
 import { readVersion } from './store/configs.js';
 import type { Queryable } from './store/db.js';
 import { listFlags } from './store/flags.js';
-import { writeFileAtomic } from './files.js';
+import { readTextFile, writeFileAtomic } from './files.js';
 
 export const PUBLISHED_DIR = '.cfgmig/published';
 
-/** Writes the snapshot; returns its path relative to the project root. */
+/**
+ * Writes the snapshot when the file does not already say exactly this (an unchanged file is
+ * not rewritten, so watchers are not woken for nothing). Returns its path relative to the
+ * project root and whether it was written.
+ */
 export async function publishSnapshot(
   db: Queryable,
   root: string,
   service: string,
   environment: string,
-): Promise<string> {
+): Promise<{ path: string; written: boolean }> {
   const current = await readVersion(db, service, environment);
   const flags = await listFlags(db, { service, environment });
   const doc = {
@@ -37,6 +41,9 @@ export async function publishSnapshot(
     })),
   };
   const rel = join(PUBLISHED_DIR, `${service}.${environment}.json`);
-  await writeFileAtomic(resolve(root, rel), `${JSON.stringify(doc, null, 2)}\n`);
-  return rel;
+  const text = `${JSON.stringify(doc, null, 2)}\n`;
+  const now = await readTextFile(resolve(root, rel));
+  if (now.ok && now.text === text) return { path: rel, written: false };
+  await writeFileAtomic(resolve(root, rel), text);
+  return { path: rel, written: true };
 }

@@ -35,7 +35,14 @@ export type ApplyOutcome =
       version: number;
       snapshot: string;
     }
-  | { status: 'unchanged'; service: string; environment: string; version: number }
+  | {
+      status: 'unchanged';
+      service: string;
+      environment: string;
+      version: number;
+      /** The snapshot was behind the store (a run killed between commit and publication) and was rewritten. */
+      republished?: string;
+    }
   | { status: 'would-apply'; service: string; environment: string; plan: PlanDoc };
 
 /** The plaintext a credential target stores: the input's value, or the part of a split URL. */
@@ -151,7 +158,7 @@ async function applyOne(db: Db, set: PlanSet, plan: ServicePlan, who: string): P
       return v;
     }),
   );
-  const snapshot = await publishSnapshot(db, set.project.root, service, environment);
+  const { path: snapshot } = await publishSnapshot(db, set.project.root, service, environment);
   return { status: 'applied', service, environment, migrationId, version, snapshot };
 }
 
@@ -181,11 +188,17 @@ export async function applyPlans(req: ApplyRequest, db: Db): Promise<ApplyOutcom
     for (const { doc, file } of plans) {
       const now = set.plans.find((p) => p.doc.service === doc.service)!;
       if (!hasChanges(now.doc)) {
+        // Nothing to write to the store; but if an earlier run died between its commit and
+        // publishing, the snapshot is behind the store, and this is the moment to catch up.
+        const snap = req.dryRun
+          ? null
+          : await publishSnapshot(db, set.project.root, doc.service, environment);
         outcomes.push({
           status: 'unchanged',
           service: doc.service,
           environment,
           version: now.doc.base.version,
+          ...(snap?.written ? { republished: snap.path } : {}),
         });
         continue;
       }

@@ -59,7 +59,7 @@ function human(outcomes: ApplyOutcome[]): string {
         if (o.status === 'applied')
           return `${at}: applied as version ${o.version} (migration ${o.migrationId}); flags legacy_only; published ${o.snapshot}`;
         if (o.status === 'unchanged')
-          return `${at}: already up to date at version ${o.version}, nothing written`;
+          return `${at}: already up to date at version ${o.version}, nothing written${o.republished ? '; its snapshot was behind the store and was published again' : ''}`;
         return `${at}: would write version ${o.plan.base.version + 1} (dry run, nothing written)`;
       })
       .join('\n') + '\n'
