@@ -18,7 +18,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/adapters/store/audit.js';
 import { currentVersion, history, readVersion } from '../../src/adapters/store/configs.js';
@@ -28,8 +27,9 @@ import { unseal } from '../../src/core/crypto/envelope.js';
 import { keyring, type Keyring } from '../../src/core/crypto/keyring.js';
 import { checksumOf, type Json } from '../../src/core/store/canonical.js';
 import { cleanEnv, REPO } from '../support/cli.js';
+import { sessionsGone } from '../support/kill-harness.js';
 import { mulberry32 } from '../support/prng.js';
-import { PG_ADMIN_URL, storeBackends, useStores, type FreshStore } from '../support/stores.js';
+import { storeBackends, useStores, type FreshStore } from '../support/stores.js';
 
 const WRITER = join(REPO, 'test/support/store-writer.mjs');
 if (!existsSync(join(REPO, 'dist/adapters/store/open.js'))) {
@@ -124,25 +124,6 @@ function runAndKill(env: Record<string, string>, p: KillPlan): Promise<Killed> {
     });
     if (p.after === 'spawn') arm();
   });
-}
-
-/** PostgreSQL: waits until the server has noticed the killed client and ended its session. */
-async function sessionsGone(database: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
-  try {
-    for (let i = 0; i < 500; i++) {
-      const { rows } = await client.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
-        [database],
-      );
-      if (rows[0]!.n === 0) return;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`sessions of the killed writer still open on ${database} after 10 s`);
-  } finally {
-    await client.end();
-  }
 }
 
 /** What earlier checks already proved, so each check reads in full only what is new. */
