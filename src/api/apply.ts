@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { actor } from '../adapters/identity.js';
+import { planFileName } from '../adapters/plan-file.js';
 import { publishSnapshot } from '../adapters/publish.js';
 import { readVersion, writeVersionIn } from '../adapters/store/configs.js';
 import { writeCredentials } from '../adapters/store/credentials.js';
@@ -164,54 +165,81 @@ async function applyOne(db: Db, set: PlanSet, plan: ServicePlan, who: string): P
 
 export interface ApplyRequest {
   project: string;
-  /** Reviewed plans to apply; each is re-planned and must match. */
+  /** Reviewed plans to apply; each is planned again from the sources and must match. */
   plans: { doc: PlanDoc; file: string }[];
+  /**
+   * Plans this very process has just made (`apply --service/--all`): applied as they are, as
+   * planning them again a moment later would read the same sources. The base version is
+   * still checked under the writer lock, so a store that moved in between is still caught.
+   */
+  planned?: PlanSet;
   env: Record<string, string | undefined>;
   dryRun?: boolean;
 }
 
-/**
- * Applies reviewed plans against the open store. Every plan is re-planned and checked before
- * anything is written, so one stale plan among several stops them all rather than leaving
- * half of them applied. Re-planning runs once per environment, over all its services.
- */
-export async function applyPlans(req: ApplyRequest, db: Db): Promise<ApplyOutcome[]> {
-  const who = actor(req.env);
+interface Candidate {
+  doc: PlanDoc;
+  file: string;
+  set: PlanSet;
+  now: ServicePlan;
+}
+
+/** Each reviewed plan with what planning it now gives; planning runs once per environment. */
+async function replan(req: ApplyRequest, db: Db): Promise<Candidate[]> {
+  if (req.planned) {
+    const set = req.planned;
+    return set.plans.map((now) => ({
+      doc: now.doc,
+      file: planFileName(now.doc.service, now.doc.environment),
+      set,
+      now,
+    }));
+  }
   const byEnvironment = new Map<string, ApplyRequest['plans']>();
   for (const p of req.plans)
     byEnvironment.set(p.doc.environment, [...(byEnvironment.get(p.doc.environment) ?? []), p]);
-  const checked: { set: PlanSet; now: ServicePlan }[] = [];
-  const outcomes: ApplyOutcome[] = [];
+  const out: Candidate[] = [];
   for (const [environment, plans] of byEnvironment) {
     const services = [...new Set(plans.map((p) => p.doc.service))];
     const set = await makePlans({ project: req.project, services, environment, env: req.env }, db);
-    for (const { doc, file } of plans) {
-      const now = set.plans.find((p) => p.doc.service === doc.service)!;
-      if (!hasChanges(now.doc)) {
-        // Nothing to write to the store; but if an earlier run died between its commit and
-        // publishing, the snapshot is behind the store, and this is the moment to catch up.
-        const snap = req.dryRun
-          ? null
-          : await publishSnapshot(db, set.project.root, doc.service, environment);
-        outcomes.push({
-          status: 'unchanged',
-          service: doc.service,
-          environment,
-          version: now.doc.base.version,
-          ...(snap?.written ? { republished: snap.path } : {}),
-        });
-        continue;
-      }
-      checkFresh(doc, now.doc, file);
-      if (!now.doc.validation.valid) {
-        throw new CfgmigError(
-          'failed',
-          `${file}: the planned configuration does not satisfy ${now.doc.validation.schema}; nothing was written`,
-          { file, hint: now.doc.validation.errors.map((e) => `${e.path} ${e.message}`).join('; ') },
-        );
-      }
-      checked.push({ set, now });
+    for (const { doc, file } of plans)
+      out.push({ doc, file, set, now: set.plans.find((p) => p.doc.service === doc.service)! });
+  }
+  return out;
+}
+
+/**
+ * Applies plans against the open store. Every plan is checked before anything is written, so
+ * one stale plan among several stops them all rather than leaving half of them applied.
+ */
+export async function applyPlans(req: ApplyRequest, db: Db): Promise<ApplyOutcome[]> {
+  const who = actor(req.env);
+  const checked: Candidate[] = [];
+  const outcomes: ApplyOutcome[] = [];
+  for (const c of await replan(req, db)) {
+    const { service, environment } = c.doc;
+    if (!hasChanges(c.now.doc)) {
+      // Nothing to write to the store; but if an earlier run died between its commit and
+      // publishing, the snapshot is behind the store, and this is the moment to catch up.
+      const snap = req.dryRun ? null : await publishSnapshot(db, c.set.project.root, service, environment);
+      outcomes.push({
+        status: 'unchanged',
+        service,
+        environment,
+        version: c.now.doc.base.version,
+        ...(snap?.written ? { republished: snap.path } : {}),
+      });
+      continue;
     }
+    checkFresh(c.doc, c.now.doc, c.file);
+    if (!c.now.doc.validation.valid) {
+      throw new CfgmigError(
+        'failed',
+        `${c.file}: the planned configuration does not satisfy ${c.now.doc.validation.schema}; nothing was written`,
+        { file: c.file, hint: c.now.doc.validation.errors.map((e) => `${e.path} ${e.message}`).join('; ') },
+      );
+    }
+    checked.push(c);
   }
   for (const { set, now } of checked) {
     const { service, environment } = now.doc;

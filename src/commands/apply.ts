@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { applyPlans, type ApplyOutcome } from '../api/apply.js';
-import { makePlans } from '../api/plan.js';
+import { makePlans, type PlanSet } from '../api/plan.js';
 import { planFileName, readPlanFile, writePlanFile } from '../adapters/plan-file.js';
 import { openStore } from '../adapters/store/open.js';
 import { loadProject } from '../config/load.js';
@@ -76,16 +76,17 @@ export async function run(opts: ApplyOptions & { args?: string[] }, io: Io): Pro
   const db = await openStore(root, io.env);
   try {
     let plans: { doc: PlanDoc; file: string }[];
+    let planned: PlanSet | undefined;
     if (files.length > 0) {
       plans = [];
       for (const f of files) plans.push({ doc: await readPlanFile(resolve(f), f), file: f });
     } else {
-      const set = await makePlans(
+      planned = await makePlans(
         { project: root, services: selection(opts), environment: opts.env, env: io.env },
         db,
       );
       plans = [];
-      for (const { doc } of set.plans) {
+      for (const { doc } of planned.plans) {
         const file = opts.dryRun
           ? planFileName(doc.service, doc.environment)
           : await writePlanFile(root, project.plans, doc);
@@ -99,7 +100,10 @@ export async function run(opts: ApplyOptions & { args?: string[] }, io: Io): Pro
         .map(([name]) => name),
     );
     await confirmProtected(new Set(plans.map((p) => p.doc.environment)), opts, io, protectedEnvs);
-    const outcomes = await applyPlans({ project: root, plans, env: io.env, dryRun: opts.dryRun }, db);
+    const outcomes = await applyPlans(
+      { project: root, plans, ...(planned ? { planned } : {}), env: io.env, dryRun: opts.dryRun },
+      db,
+    );
     io.stdout.write(
       opts.json
         ? `${JSON.stringify({ formatVersion: 1, outcomes: outcomes.map(({ ...o }) => ('plan' in o ? { ...o, plan: o.plan.checksum } : o)) }, null, 2)}\n`
