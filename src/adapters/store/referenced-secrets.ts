@@ -23,16 +23,18 @@ async function plaintext(
     names: [ref.key],
     version: ref.version,
   });
-  if (!got) {
-    throw new CfgmigError(
-      'failed',
-      `the configuration of ${service} refers to credential ${ref.environment}/${ref.key} version ${ref.version}, which the store does not hold`,
-      {
-        hint: 'The credential row is missing: restore it from a backup, or set the credential again and write a new configuration version.',
-      },
-    );
-  }
+  if (!got) throw missing(service, ref);
   return got.value;
+}
+
+function missing(service: string, ref: CredentialRef): CfgmigError {
+  return new CfgmigError(
+    'failed',
+    `the configuration of ${service} refers to credential ${ref.environment}/${ref.key} version ${ref.version}, which the store does not hold`,
+    {
+      hint: 'The credential row is missing: restore it from a backup, or set the credential again and write a new configuration version.',
+    },
+  );
 }
 
 async function digest(
@@ -76,10 +78,27 @@ export async function referencedFingerprints(
   fingerprint: (value: string) => string,
   actor: string,
 ): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+  // One read per (environment, version) group rather than per credential: `apply` pins every
+  // credential it writes at the same version, so a service's references mostly share one.
+  const groups = new Map<string, { key: string; ref: CredentialRef }[]>();
   for (const [key, leaf] of leaves(data)) {
     if (!leaf.ref) continue;
-    out.set(key, fingerprint(await plaintext(db, keys, service, leaf.ref, actor)));
+    const id = JSON.stringify([leaf.ref.environment, leaf.ref.version]);
+    groups.set(id, [...(groups.get(id) ?? []), { key, ref: leaf.ref }]);
+  }
+  const out = new Map<string, string>();
+  for (const items of groups.values()) {
+    const { environment, version } = items[0]!.ref;
+    const got = await readCredentials(db, keys, { service, environment }, actor, {
+      names: [...new Set(items.map((i) => i.ref.key))],
+      version,
+    });
+    const byName = new Map(got.map((c) => [c.key, c.value]));
+    for (const { key, ref } of items) {
+      const value = byName.get(ref.key);
+      if (value === undefined) throw missing(service, ref);
+      out.set(key, fingerprint(value));
+    }
   }
   return out;
 }

@@ -94,10 +94,13 @@ export interface PlanFacts {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 export function inputsHash(inputs: PlanInput[]): string {
+  // Each row serialised once, then sorted: the order of inputs must not change the hash.
   const rows = inputs
-    .map((i) => [i.name, i.kind, i.source.file, i.source.line, i.classification, i.fingerprint])
-    .sort((a, b) => canonicalJson(a).localeCompare(canonicalJson(b)));
-  return sha256(canonicalJson(rows));
+    .map((i) =>
+      canonicalJson([i.name, i.kind, i.source.file, i.source.line, i.classification, i.fingerprint]),
+    )
+    .sort();
+  return sha256(`[${rows.join(',')}]`);
 }
 
 /** The checksum of a plan: over everything in it but the checksum itself. */
