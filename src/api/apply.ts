@@ -16,6 +16,7 @@ import type { Db } from '../adapters/store/db.js';
 import { setFlag } from '../adapters/store/flags.js';
 import { withWriterLock } from '../adapters/store/locks.js';
 import { createMigration } from '../adapters/store/migration-records.js';
+import { fingerprinter, type Fingerprinter } from '../core/crypto/fingerprint.js';
 import { splitConnectionUrl } from '../core/plan/connection-string.js';
 import type { MappedValue, PlanInput } from '../core/plan/model.js';
 import { hasChanges, type PlanDoc } from '../core/plan/plan-doc.js';
@@ -46,9 +47,29 @@ export type ApplyOutcome =
     }
   | { status: 'would-apply'; service: string; environment: string; plan: PlanDoc };
 
-/** The plaintext a credential target stores: the input's value, or the part of a split URL. */
-function credentialValue(m: MappedValue, inputs: PlanInput[]): string {
-  const input = inputs.find((i) => i.name === m.input);
+/**
+ * The plaintext a credential target stores: the input's value, or the part of a split URL. The
+ * input is found by name and place: two config files may hold the same dotted name. The value
+ * must still have the fingerprint the plan shows; anything else is refused, never stored.
+ */
+function credentialValue(m: MappedValue, inputs: PlanInput[], fingerprint: Fingerprinter): string {
+  const value = plaintextOf(m, inputs);
+  if (fingerprint(value) !== m.fingerprint) {
+    throw new CfgmigError(
+      'conflict',
+      `${m.target}: the credential in ${m.source.file}:${m.source.line} changed while applying`,
+      {
+        hint: 'Plan again and review the result.',
+      },
+    );
+  }
+  return value;
+}
+
+function plaintextOf(m: MappedValue, inputs: PlanInput[]): string {
+  const input = inputs.find(
+    (i) => i.name === m.input && i.source.file === m.source.file && i.source.line === m.source.line,
+  );
   const text = input?.value;
   if (text === undefined || text === null) {
     throw new CfgmigError('failed', `${m.target}: its source ${m.input} has no value now`, {
@@ -100,6 +121,7 @@ function nextConfig(
 
 async function applyOne(db: Db, set: PlanSet, plan: ServicePlan, who: string): Promise<ApplyOutcome> {
   const { service, environment } = plan.doc;
+  const fingerprint = fingerprinter(set.keys.primary);
   const migrationId = `${service}.${environment}.${new Date().toISOString().replace(/[-:.]/g, '')}.${randomBytes(3).toString('hex')}`;
   const version = await withWriterLock(db, service, environment, who, () =>
     db.transaction(async (tx) => {
@@ -124,6 +146,7 @@ async function applyOne(db: Db, set: PlanSet, plan: ServicePlan, who: string): P
           value: credentialValue(
             plan.mapped.find((m) => m.target === c.key)!,
             plan.inputs,
+            fingerprint,
           ),
         })),
         who,

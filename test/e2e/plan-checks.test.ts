@@ -9,6 +9,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readVersion } from '../../src/adapters/store/configs.js';
+import { readCredentials } from '../../src/adapters/store/credentials.js';
+import { keyring } from '../../src/core/crypto/keyring.js';
 import { openStore } from '../../src/adapters/store/open.js';
 import { cleanEnv, runCli } from '../support/cli.js';
 import { makeProject } from '../support/project.js';
@@ -95,6 +97,36 @@ describe('plan and apply refuse what they must', () => {
     try {
       expect(await readVersion(db, 'a', 'production')).toBeNull();
       expect(await readVersion(db, 'b', 'production')).toBeNull();
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('stores each credential from its own place when two config files use the same name', async () => {
+    const p = await makeProject({
+      'docker-compose.yml': 'services:\n  s:\n    image: s\n',
+      'services/s/config/a.yaml': 'password: first-secret-value-1\n',
+      'services/s/config/b.yaml': 'password: second-secret-value-2\n',
+      'rules/db.yaml':
+        "name: db\nappliesTo: ['*']\nmap:\n  - match: '^password$'\n    to: 'db.{file}.password'\n    as: credential\n",
+    });
+    cleanups.push(p.cleanup);
+    const res = await runCli(['apply', '--service', 's', '--yes', '--project', p.dir], { env });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).not.toContain('secret-value');
+    const db = await openStore(p.dir, {});
+    try {
+      const got = await readCredentials(
+        db,
+        keyring(Buffer.from(KEY, 'base64')),
+        { service: 's', environment: 'production' },
+        't',
+      );
+      expect(Object.fromEntries(got.map((c) => [c.key, c.value]))).toEqual({
+        'db.a.password': 'first-secret-value-1',
+        'db.b.password': 'second-secret-value-2',
+      });
     } finally {
       await db.close();
     }
