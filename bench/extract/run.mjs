@@ -30,6 +30,7 @@ import { DEFAULT_SEED, DEFAULT_SERVICES, describeFleet, ensureFleet } from './ge
 import { fmt, measure, summarise, tail } from './measure.mjs';
 import { benchSecretlint } from './secretlint.mjs';
 import { positiveInt, printHelp, reportFailure, usage } from '../lib/args.mjs';
+import { srcNewerThan } from '../lib/setup.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
@@ -228,15 +229,6 @@ function parseArgs(argv) {
   return opts;
 }
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   console.log(
@@ -258,7 +250,7 @@ async function main() {
     console.log('\ncfgmig: dist/ is missing. Build first: npm run build');
     failed = true;
   } else {
-    if (existsSync(resolve(REPO, 'src')) && newestMtime(resolve(REPO, 'src')) > statSync(dist).mtimeMs) {
+    if (srcNewerThan(REPO, dist)) {
       console.log(
         '\nnote: src/ has changes newer than dist/; run `npm run build` to measure the current code',
       );

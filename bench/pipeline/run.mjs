@@ -45,27 +45,17 @@
  * (a non-zero exit, a service not applied, a second plan that is not empty).
  */
 import { randomBytes } from 'node:crypto';
-import {
-  copyFileSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
 import { breakdown, printBreakdown } from './breakdown.mjs';
 import { summariseProfile } from '../extract/cpu-profile.mjs';
 import { DEFAULT_SERVICES, describeFleet, ensureFleet } from '../extract/generate.mjs';
 import { fmt, measure, median, tail } from '../extract/measure.mjs';
 import { positiveInt, printHelp, reportFailure, usage } from '../lib/args.mjs';
+import { checkBuilt, PG_ADMIN_URL, pgAdmin } from '../lib/setup.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
@@ -73,10 +63,6 @@ const WORK = resolve(REPO, 'bench/.work');
 const FLEET = resolve(WORK, 'fleet');
 const CFGMIG_BIN = resolve(REPO, 'bin/cfgmig.js');
 const RULES = resolve(HERE, 'fleet-rules.yaml');
-const PG_ADMIN_URL =
-  process.env.CFGMIG_BENCH_PG_URL ??
-  process.env.CFGMIG_TEST_PG_URL ??
-  'postgres://postgres@127.0.0.1:5432/postgres';
 const TARGET_SECONDS = 30;
 // Fixed, fake: cfgmig must not create a key file, and fingerprints stay comparable between runs.
 const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -120,26 +106,6 @@ function parseArgs(argv) {
 // ------------------------------------------------------------------------------------------
 
 const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '-');
-
-async function admin(fn) {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
 
 /** Runs one CLI command in the project; throws with its output unless it exits with `expect`. */
 async function cfgmig(project, args, env, { expect = 0, nodeArgs = [] } = {}) {
@@ -320,7 +286,7 @@ async function benchBackend(ctx, opts, backend, pgAvailable) {
 
 async function pgReachable() {
   try {
-    await admin((c) => c.query('SELECT 1'));
+    await pgAdmin((c) => c.query('SELECT 1'));
     return true;
   } catch (err) {
     console.log(`\npostgres: not reachable at ${PG_ADMIN_URL} (${err.message}): skipped`);
@@ -340,8 +306,8 @@ async function withTempDatabase(fn) {
   const database = `cfgmig_bench_${randomBytes(6).toString('hex')}`;
   const u = new URL(PG_ADMIN_URL);
   u.pathname = `/${database}`;
-  await admin((c) => c.query(`CREATE DATABASE ${database}`));
-  const drop = () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+  await pgAdmin((c) => c.query(`CREATE DATABASE ${database}`));
+  const drop = () => pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
   cleanup.drop = drop;
   try {
     return await fn(u.toString());
@@ -451,10 +417,7 @@ async function main() {
     `bench pipeline — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ` +
       `${opts.services} services, ${opts.runs} run${opts.runs === 1 ? '' : 's'} per backend${opts.quick ? ' (quick)' : ''}`,
   );
-  const distMain = resolve(REPO, 'dist/main.js');
-  if (!existsSync(distMain)) throw new Error('dist/ is missing. Build first: npm run build');
-  if (newestMtime(resolve(REPO, 'src')) > statSync(distMain).mtimeMs)
-    console.log('note: src/ has changes newer than dist/; run `npm run build` to measure the current code');
+  checkBuilt(REPO);
   console.log(describeFleet(ensureFleet({ out: FLEET })));
 
   process.on('SIGINT', onSigint);

@@ -26,20 +26,16 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { positiveInt, printHelp, reportFailure, usage } from '../lib/args.mjs';
+import { checkBuilt, PG_ADMIN_URL, pgAdmin } from '../lib/setup.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
 const CFGMIG_BIN = resolve(REPO, 'bin/cfgmig.js');
-const PG_ADMIN_URL =
-  process.env.CFGMIG_BENCH_PG_URL ??
-  process.env.CFGMIG_TEST_PG_URL ??
-  'postgres://postgres@127.0.0.1:5432/postgres';
 
 const TARGETS = { configKeysPerSec: 50_000, credentialsPerSec: 5_000, storeInfoSeconds: 1 };
 const KEYS_PER_SERVICE = 100;
@@ -219,17 +215,6 @@ function spawnTimed(args, env) {
   });
 }
 
-async function admin(fn) {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 // ------------------------------------------------------------------------------------------
 // The workload
 // ------------------------------------------------------------------------------------------
@@ -373,7 +358,7 @@ async function benchEmbedded(api, opts) {
 
 async function benchPostgres(api, opts) {
   try {
-    await admin((c) => c.query('SELECT 1'));
+    await pgAdmin((c) => c.query('SELECT 1'));
   } catch (err) {
     console.log(`\npostgres: not reachable at ${PG_ADMIN_URL} (${err.message}): skipped`);
     return null;
@@ -382,8 +367,8 @@ async function benchPostgres(api, opts) {
   const u = new URL(PG_ADMIN_URL);
   u.pathname = `/${database}`;
   const root = mkdtempSync(join(tmpdir(), 'cfgmig-bench-store-'));
-  await admin((c) => c.query(`CREATE DATABASE ${database}`));
-  const drop = () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+  await pgAdmin((c) => c.query(`CREATE DATABASE ${database}`));
+  const drop = () => pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
   // Ctrl-C must not leave the database behind either.
   const onSigint = () => {
     drop().finally(() => process.exit(130));
@@ -407,15 +392,6 @@ async function benchPostgres(api, opts) {
   }
 }
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   console.log(
@@ -423,10 +399,7 @@ async function main() {
       `${int(opts.services)} services × ${KEYS_PER_SERVICE} keys, ${CREDENTIALS_PER_SERVICE} credentials each, ` +
       `concurrency ${opts.concurrency}${opts.quick ? ' (quick)' : ''}`,
   );
-  const distMain = resolve(REPO, 'dist/main.js');
-  if (!existsSync(distMain)) throw new Error('dist/ is missing. Build first: npm run build');
-  if (newestMtime(resolve(REPO, 'src')) > statSync(distMain).mtimeMs)
-    console.log('note: src/ has changes newer than dist/; run `npm run build` to measure the current code');
+  checkBuilt(REPO);
   const api = await loadApi();
 
   const results = {};
