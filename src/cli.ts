@@ -189,6 +189,37 @@ Exit codes: 0 compared (differences or not), 1 a credential could not be read, 2
     )
     .action(runWith(() => import('./commands/diff.js')));
 
+  const flags = program.command('flags').description('migration flags: which source each service reads from');
+  flags
+    .command('show')
+    .description('the flags per service, environment and key: mode and share of reads on the store')
+    .addOption(projectOption())
+    .option('-s, --service <id>', 'only this service')
+    .option('-e, --env <name>', 'only this environment')
+    .option('--json', 'print as JSON (formatVersion 1)')
+    .addHelpText('after', '\nExit codes: 0 ok, 2 bad store setting, 3 store in use.')
+    .action(runWith(() => import('./commands/flags-show.js')));
+  flags
+    .command('set')
+    .description('set a flag by hand (one transaction with an audit row), then publish')
+    .addOption(projectOption())
+    .requiredOption('-s, --service <id>', 'the service')
+    .requiredOption('-e, --env <name>', 'the environment')
+    .requiredOption('--mode <mode>', 'legacy_only, legacy_with_validation, new_with_fallback or new_only')
+    .option('--percent <p>', 'share of reads on the store for new_with_fallback, e.g. 5 or 0.5 (0.01% steps)')
+    .option('--key <key>', 'only this configuration key (default: the whole service, *)')
+    .requiredOption('--reason <text>', 'why, for the audit log')
+    .option('--json', 'print as JSON (formatVersion 1)')
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ cfgmig flags set --service trading-engine --env production --mode new_with_fallback --percent 5 --reason "canary 5%"
+
+Exit codes: 0 set, 2 bad mode, percentage or usage, 3 the service is locked by another writer or the store is in use.`,
+    )
+    .action(runWith(() => import('./commands/flags-set.js')));
+
   const keys = program.command('keys').description('the master key that protects credentials');
   keys
     .command('rotate')

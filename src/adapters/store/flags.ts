@@ -25,27 +25,42 @@ export interface SetFlag {
   key?: string;
   mode: FlagMode;
   percentBp: number;
+  /** The migration the flag belongs to; omitted, a flag keeps the one it had. */
   migrationId?: string | null;
+  /** Why (an operator's `flags set --reason`), recorded in the audit row. */
+  reason?: string;
 }
 
 /** Creates or changes one flag in the caller's transaction, with an audit row. */
 export async function setFlag(tx: Queryable, f: SetFlag, actor: string): Promise<void> {
   checkFlag(f.mode, f.percentBp);
   const key = f.key ?? '*';
-  assertStorable('migration flag', { service: f.service, environment: f.environment, key, actor });
+  assertStorable('migration flag', {
+    service: f.service,
+    environment: f.environment,
+    key,
+    actor,
+    reason: f.reason ?? '',
+  });
   await tx.query(
     `INSERT INTO migration_flags (service, environment, key, mode, percent_bp, migration_id, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, now())
      ON CONFLICT (service, environment, key) DO UPDATE
        SET mode = EXCLUDED.mode, percent_bp = EXCLUDED.percent_bp,
-           migration_id = EXCLUDED.migration_id, updated_at = EXCLUDED.updated_at`,
+           migration_id = coalesce(EXCLUDED.migration_id, migration_flags.migration_id),
+           updated_at = EXCLUDED.updated_at`,
     [f.service, f.environment, key, f.mode, f.percentBp, f.migrationId ?? null],
   );
   await appendAudit(tx, {
     actor,
     action: 'flag.set',
     subject: `${f.service}/${f.environment}/${key}`,
-    details: { mode: f.mode, percentBp: f.percentBp, migrationId: f.migrationId ?? null },
+    details: {
+      mode: f.mode,
+      percentBp: f.percentBp,
+      migrationId: f.migrationId ?? null,
+      ...(f.reason ? { reason: f.reason } : {}),
+    },
   });
 }
 

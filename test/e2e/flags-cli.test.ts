@@ -1,0 +1,127 @@
+/**
+ * `cfgmig flags show` and `flags set` through the built CLI on both backends: apply creates a
+ * legacy_only flag; an operator moves it with a reason (audited, published, the migration id
+ * kept); bad modes and percentages are refused with exit 2 and change nothing.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/adapters/store/open.js';
+import { cleanEnv, runCli } from '../support/cli.js';
+import { makeProject } from '../support/project.js';
+import { storeBackends, useStores } from '../support/stores.js';
+
+for (const backend of await storeBackends()) {
+  (backend.available ? describe : describe.skip)(`cfgmig flags [${backend.name}]`, () => {
+    const fresh = useStores(backend.name);
+
+    it('shows and sets flags, audited and published', async () => {
+      const store = await fresh();
+      const p = await makeProject({
+        'docker-compose.yml':
+          'services:\n  api:\n    image: api\n    environment:\n      SERVICE_PORT: "8080"\n',
+        'rules/net.yaml':
+          "name: net\nappliesTo: ['*']\nmap:\n  - from: SERVICE_PORT\n    to: service.port\n    type: integer\n",
+      });
+      try {
+        const env = cleanEnv({ ...store.env, CFGMIG_MASTER_KEY: Buffer.alloc(32, 3).toString('base64') });
+        const cli = (...args: string[]) => runCli([...args, '--project', p.dir], { env });
+        expect((await cli('flags', 'show')).stdout).toBe(
+          'no migration flags (apply a plan to create them)\n',
+        );
+        expect((await cli('apply', '--all', '--yes')).code).toBe(0);
+        const before = JSON.parse((await cli('flags', 'show', '--json')).stdout).flags;
+        expect(before).toMatchObject([
+          { service: 'api', environment: 'production', key: '*', mode: 'legacy_only', percentBp: 0 },
+        ]);
+        const migrationId = before[0].migrationId as string;
+        expect(migrationId).toMatch(/^api\.production\./);
+
+        const set = await cli(
+          'flags',
+          'set',
+          '--service',
+          'api',
+          '--env',
+          'production',
+          '--mode',
+          'new_with_fallback',
+          '--percent',
+          '5',
+          '--reason',
+          'canary 5%',
+        );
+        expect(set.stderr).toBe('');
+        expect(set.code).toBe(0);
+        expect(set.stdout).toContain('api/production/*: new_with_fallback (5% of reads on the store)');
+        const shown = await cli('flags', 'show', '--service', 'api');
+        expect(shown.stdout).toMatch(/^api\s+production\s+\*\s+new_with_fallback\s+5%\s+api\.production\./m);
+        const snapshot = JSON.parse(
+          await readFile(join(p.dir, '.cfgmig/published/api.production.json'), 'utf8'),
+        );
+        expect(snapshot.flags).toEqual([
+          { key: '*', mode: 'new_with_fallback', percentBp: 500, migrationId },
+        ]);
+
+        // A key flag next to the service flag; 0.01% resolution.
+        expect(
+          (
+            await cli(
+              'flags',
+              'set',
+              '-s',
+              'api',
+              '-e',
+              'production',
+              '--mode',
+              'new_with_fallback',
+              '--percent',
+              '0.25',
+              '--key',
+              'service.port',
+              '--reason',
+              'one key',
+            )
+          ).code,
+        ).toBe(0);
+        const flags = JSON.parse((await cli('flags', 'show', '--json')).stdout).flags;
+        expect(flags.map((f: { key: string; percentBp: number }) => [f.key, f.percentBp])).toEqual([
+          ['*', 500],
+          ['service.port', 25],
+        ]);
+
+        for (const [args, pattern] of [
+          [['--mode', 'sometimes'], /--mode must be one of/],
+          [['--mode', 'new_with_fallback'], /needs --percent/],
+          [['--mode', 'new_with_fallback', '--percent', '101'], /at most 100/],
+          [['--mode', 'new_with_fallback', '--percent', '0.001'], /at most two decimals/],
+          [
+            ['--mode', 'new_only', '--percent', '50'],
+            /new_only reads every value from the store: its percentage must be 10000/,
+          ],
+          [['--mode', 'legacy_only', '--reason', ' '], /--reason must say why/],
+        ] as const) {
+          const withReason = args.includes('--reason') ? args : [...args, '--reason', 'x'];
+          const r = await cli('flags', 'set', '-s', 'api', '-e', 'production', ...withReason);
+          expect(r.code, args.join(' ')).toBe(2);
+          expect(r.stderr).toMatch(pattern);
+        }
+        const db = await openStore(p.dir, store.env);
+        try {
+          const audit = await db.query<{ details: { reason?: string; percentBp: number } }>(
+            "SELECT details FROM audit_log WHERE action = 'flag.set' ORDER BY id",
+          );
+          expect(audit.map((a) => [a.details.percentBp, a.details.reason])).toEqual([
+            [0, undefined],
+            [500, 'canary 5%'],
+            [25, 'one key'],
+          ]);
+        } finally {
+          await db.close();
+        }
+      } finally {
+        await p.cleanup();
+      }
+    }, 120_000);
+  });
+}
