@@ -101,7 +101,9 @@ for (const backend of await storeBackends()) {
           ],
           [['--mode', 'legacy_only', '--reason', ' '], /--reason must say why/],
         ] as const) {
-          const withReason = args.includes('--reason') ? args : [...args, '--reason', 'x'];
+          const withReason: readonly string[] = (args as readonly string[]).includes('--reason')
+            ? args
+            : [...args, '--reason', 'x'];
           const r = await cli('flags', 'set', '-s', 'api', '-e', 'production', ...withReason);
           expect(r.code, args.join(' ')).toBe(2);
           expect(r.stderr).toMatch(pattern);
