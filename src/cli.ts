@@ -189,6 +189,18 @@ Exit codes: 0 compared (differences or not), 1 a credential could not be read, 2
     )
     .action(runWith(() => import('./commands/diff.js')));
 
+  program
+    .command('status')
+    .description(
+      'per service and environment: the store version, the migration flags and the newest migration',
+    )
+    .addOption(projectOption())
+    .option('-s, --service <id>', 'only this service')
+    .option('-e, --env <name>', 'only this environment')
+    .option('--json', 'print as JSON (formatVersion 1)')
+    .addHelpText('after', '\nExit codes: 0 ok, 2 bad store setting, 3 store in use.')
+    .action(runWith(() => import('./commands/status.js')));
+
   const flags = program.command('flags').description('migration flags: which source each service reads from');
   flags
     .command('show')

@@ -1,7 +1,8 @@
 /**
- * `cfgmig flags show` and `flags set` through the built CLI on both backends: apply creates a
- * legacy_only flag; an operator moves it with a reason (audited, published, the migration id
- * kept); bad modes and percentages are refused with exit 2 and change nothing.
+ * `cfgmig flags show`, `flags set` and `status` through the built CLI on both backends: apply
+ * creates a legacy_only flag; an operator moves it with a reason (audited, published, the
+ * migration id kept); status shows where each service stands; bad modes and percentages are
+ * refused with exit 2 and change nothing.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -89,6 +90,22 @@ for (const backend of await storeBackends()) {
           ['*', 500],
           ['service.port', 25],
         ]);
+
+        const status = JSON.parse((await cli('status', '--json')).stdout).services;
+        expect(status).toEqual([
+          {
+            service: 'api',
+            environment: 'production',
+            version: 1,
+            updatedAt: expect.any(String),
+            flag: { mode: 'new_with_fallback', percentBp: 500, migrationId },
+            keyFlags: [{ key: 'service.port', mode: 'new_with_fallback', percentBp: 25 }],
+            migration: { id: migrationId, status: 'applied', baseVersion: 0, targetVersion: 1 },
+          },
+        ]);
+        expect((await cli('status')).stdout).toMatch(
+          /^api\s+production\s+v1\s+new_with_fallback 5%\s+\+1 key flag\s+applied api\.production\./m,
+        );
 
         for (const [args, pattern] of [
           [['--mode', 'sometimes'], /--mode must be one of/],
