@@ -1,7 +1,7 @@
 /**
  * Snapshot publication (DESIGN.md "Flags, publication and the client library"): after every
  * change the store's state of a service and environment is written to
- * `.cfgmig/published/<service>.<environment>.json`, atomically (write, then rename), for
+ * `.cfgmig/published/<environment>/<service>.json`, atomically (write, then rename), for
  * clients on the same machine to watch and as the last-known-good copy when the store is
  * unreachable. It holds settings, credential references and flags: never a credential value.
  */
@@ -12,6 +12,11 @@ import { listFlags } from './store/flags.js';
 import { readTextFile, writeFileAtomic } from './files.js';
 
 export const PUBLISHED_DIR = '.cfgmig/published';
+
+/** `.cfgmig/published/<environment>/<service>.json`: one folder per environment for a client to watch. */
+export function publishedFile(service: string, environment: string): string {
+  return join(PUBLISHED_DIR, environment, `${service}.json`);
+}
 
 /**
  * Writes the snapshot when the file does not already say exactly this (an unchanged file is
@@ -40,7 +45,7 @@ export async function publishSnapshot(
       migrationId: f.migrationId,
     })),
   };
-  const rel = join(PUBLISHED_DIR, `${service}.${environment}.json`);
+  const rel = publishedFile(service, environment);
   const text = `${JSON.stringify(doc, null, 2)}\n`;
   const now = await readTextFile(resolve(root, rel));
   if (now.ok && now.text === text) return { path: rel, written: false };

@@ -58,7 +58,7 @@ for (const backend of await storeBackends()) {
         const shown = await cli('flags', 'show', '--service', 'api');
         expect(shown.stdout).toMatch(/^api\s+production\s+\*\s+new_with_fallback\s+5%\s+api\.production\./m);
         const snapshot = JSON.parse(
-          await readFile(join(p.dir, '.cfgmig/published/api.production.json'), 'utf8'),
+          await readFile(join(p.dir, '.cfgmig/published/production/api.json'), 'utf8'),
         );
         expect(snapshot.flags).toEqual([
           { key: '*', mode: 'new_with_fallback', percentBp: 500, migrationId },

@@ -148,8 +148,8 @@ for (const backend of await storeBackends()) {
         const written = [
           ...(await Promise.all(plans.map((p) => readFile(join(dir, 'plans', p), 'utf8')))),
           ...(await Promise.all(
-            (await readdir(join(dir, '.cfgmig/published'))).map((p) =>
-              readFile(join(dir, '.cfgmig/published', p), 'utf8'),
+            (await readdir(join(dir, '.cfgmig/published/production'))).map((p) =>
+              readFile(join(dir, '.cfgmig/published/production', p), 'utf8'),
             ),
           )),
           ...runs.flatMap((r) => [r.stdout, r.stderr]),

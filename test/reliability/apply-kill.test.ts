@@ -254,7 +254,7 @@ async function verify(
       `${service}: credentials stored vs referenced`,
     ).toEqual([...refs].sort());
 
-    const snapshot = join(dir, '.cfgmig/published', `${service}.${ENV}.json`);
+    const snapshot = join(dir, '.cfgmig/published', ENV, `${service}.json`);
     const published = existsSync(snapshot)
       ? (JSON.parse(readFileSync(snapshot, 'utf8')) as { version: number }).version
       : 0;
@@ -345,7 +345,7 @@ describe.concurrent('SIGKILL during apply', () => {
         for (let i = 1; i <= KILLS; i++) {
           const pending = [...planned.values()].filter(hasChanges).length;
           expect(pending, `iteration ${i}: too few services with changes`).toBeGreaterThanOrEqual(5);
-          const p = killPlan(rand, applyMs, join(dir, '.cfgmig/published'));
+          const p = killPlan(rand, applyMs, join(dir, '.cfgmig/published', ENV));
           const end = await killChild(BIN, applyArgs, env, p);
           try {
             if (!end.killed) expect(end.code, `apply failed by itself:\n${end.stderr}`).toBe(0);
