@@ -7,9 +7,6 @@
  * The result also carries the inputs with their plaintext values, for `apply` only: nothing
  * that prints or writes a file may take them.
  */
-import { createHash } from 'node:crypto';
-import { resolve } from 'node:path';
-import { readTextFile } from '../adapters/files.js';
 import { actor } from '../adapters/identity.js';
 import { loadKeyring } from '../adapters/master-key.js';
 import { validateServiceConfig } from '../adapters/service-schema.js';
@@ -26,7 +23,6 @@ import { canarySchedule } from '../core/plan/canary-schedule.js';
 import type { MappedValue, PlanInput, RuleProblem } from '../core/plan/model.js';
 import { buildPlan, plannedConfig, type PlanDoc } from '../core/plan/plan-doc.js';
 import { applyRules, appliesTo } from '../core/plan/rules.js';
-import type { Rule } from '../core/plan/rule-model.js';
 import { badInput } from '../errors.js';
 import { planInputs } from './plan-inputs.js';
 
@@ -71,16 +67,6 @@ export function chooseEnvironment(project: ProjectConfig, requested: string | un
   return environment;
 }
 
-async function ruleHashes(root: string, rules: Rule[]): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const file of [...new Set(rules.map((r) => r.file))].sort()) {
-    const read = await readTextFile(resolve(root, file));
-    if (!read.ok) throw badInput(`${file}: ${read.message}`, { file });
-    out[file] = createHash('sha256').update(read.text).digest('hex');
-  }
-  return out;
-}
-
 /** Plans every selected service against the open store `db`. */
 export async function makePlans(req: PlanRequest, db: Db): Promise<PlanSet> {
   const project = await loadProject(req.project, req.env);
@@ -88,7 +74,6 @@ export async function makePlans(req: PlanRequest, db: Db): Promise<PlanSet> {
   const keys = await loadKeyring(project.root, req.env, project.masterKey);
   const fingerprint = fingerprinter(keys.primary);
   const rules = await loadRules(project);
-  const hashes = await ruleHashes(project.root, rules);
   const found = await planInputs(project, req.services, environment, req.env, keys.primary);
   const who = actor(req.env);
   const plans: ServicePlan[] = [];
@@ -117,9 +102,7 @@ export async function makePlans(req: PlanRequest, db: Db): Promise<PlanSet> {
       // Only the rule files that apply to this service: editing another service's rules
       // does not make this plan stale.
       rules: Object.fromEntries(
-        Object.entries(hashes).filter(([file]) =>
-          rules.some((r) => r.file === file && appliesTo(r, s.service)),
-        ),
+        rules.filter((r) => appliesTo(r, s.service)).map((r): [string, string] => [r.file, r.hash ?? '']),
       ),
       mapping,
       base,

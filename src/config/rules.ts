@@ -4,6 +4,7 @@
  * (regexes compile, `{group}` placeholders exist, `from` xor `match`, defaults fit their type).
  * Any error is bad input (exit 2) naming the file, the line and the field.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
@@ -49,7 +50,8 @@ export async function loadRules(project: Pick<ProjectConfig, 'root' | 'rules'>):
       });
     }
     seen.set(rule.name, file);
-    rules.push(rule);
+    // The text's hash goes into plans, so an edited rule makes them stale.
+    rules.push({ ...rule, hash: createHash('sha256').update(read.text).digest('hex') });
   }
   return rules;
 }

@@ -54,4 +54,6 @@ export interface Rule {
   ignore: IgnoreItem[];
   /** The rule file, relative to the project root. */
   file: string;
+  /** sha256 of the rule file's text, when loaded from disk (plans record it). */
+  hash?: string;
 }
