@@ -30,3 +30,9 @@ export function reportFailure(name, err) {
   console.error(`bench ${name}: ${err.usage ? err.message : (err.stack ?? err)}`);
   process.exitCode = err.usage ? 2 : 1;
 }
+
+/** `--backend`: which store backends a benchmark runs on. */
+export function backendOption(value) {
+  if (!['embedded', 'postgres', 'all'].includes(value)) throw usage('--backend is embedded, postgres or all');
+  return value;
+}

@@ -54,7 +54,7 @@ import { breakdown, printBreakdown } from './breakdown.mjs';
 import { summariseProfile } from '../extract/cpu-profile.mjs';
 import { DEFAULT_SERVICES, describeFleet, ensureFleet } from '../extract/generate.mjs';
 import { fmt, measure, median, tail } from '../extract/measure.mjs';
-import { positiveInt, printHelp, reportFailure, usage } from '../lib/args.mjs';
+import { backendOption, positiveInt, printHelp, reportFailure, usage } from '../lib/args.mjs';
 import { checkBuilt, PG_ADMIN_URL, pgAdmin } from '../lib/setup.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -88,11 +88,8 @@ function parseArgs(argv) {
     else if (a === '--no-cpu-prof') opts.cpuProf = 'never';
     else if (a === '--breakdown') opts.breakdown = 'always';
     else if (a === '--no-breakdown') opts.breakdown = 'never';
-    else if (a === '--backend') {
-      opts.backend = argv[++i];
-      if (!['embedded', 'postgres', 'all'].includes(opts.backend))
-        throw usage('--backend is embedded, postgres or all');
-    } else if (a === '--help' || a === '-h') {
+    else if (a === '--backend') opts.backend = backendOption(argv[++i]);
+    else if (a === '--help' || a === '-h') {
       printHelp(import.meta.url);
     } else throw usage(`unknown argument ${a} (see --help)`);
   }

@@ -30,7 +30,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { positiveInt, printHelp, reportFailure, usage } from '../lib/args.mjs';
+import { backendOption, positiveInt, printHelp, reportFailure, usage } from '../lib/args.mjs';
 import { checkBuilt, PG_ADMIN_URL, pgAdmin } from '../lib/setup.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -52,11 +52,8 @@ function parseArgs(argv) {
     else if (a === '--services') opts.services = positiveInt(argv[++i], a);
     else if (a === '--concurrency') opts.concurrency = positiveInt(argv[++i], a);
     else if (a === '--runs') opts.runs = positiveInt(argv[++i], a);
-    else if (a === '--backend') {
-      opts.backend = argv[++i];
-      if (!['embedded', 'postgres', 'all'].includes(opts.backend))
-        throw usage('--backend is embedded, postgres or all');
-    } else if (a === '--help' || a === '-h') {
+    else if (a === '--backend') opts.backend = backendOption(argv[++i]);
+    else if (a === '--help' || a === '-h') {
       printHelp(import.meta.url);
     } else throw usage(`unknown argument ${a} (see --help)`);
   }
