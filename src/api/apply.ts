@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { actor } from '../adapters/identity.js';
 import { planFileName } from '../adapters/plan-file.js';
-import { publishSnapshot } from '../adapters/publish.js';
+import { openPublisher, type Publisher, type Published } from '../adapters/publish.js';
+import { legacyMapOf } from '../core/publish/publication.js';
 import { readVersion, writeVersionIn } from '../adapters/store/configs.js';
 import { writeCredentials } from '../adapters/store/credentials.js';
 import type { Db } from '../adapters/store/db.js';
@@ -36,6 +37,8 @@ export type ApplyOutcome =
       migrationId: string;
       version: number;
       snapshot: string;
+      /** Redis publication: off, published, or what went wrong (the store is written either way). */
+      redis: Published['redis'];
     }
   | {
       status: 'unchanged';
@@ -119,7 +122,13 @@ function nextConfig(
   );
 }
 
-async function applyOne(db: Db, set: PlanSet, plan: ServicePlan, who: string): Promise<ApplyOutcome> {
+async function applyOne(
+  db: Db,
+  set: PlanSet,
+  plan: ServicePlan,
+  who: string,
+  publisher: Publisher,
+): Promise<ApplyOutcome> {
   const { service, environment } = plan.doc;
   const fingerprint = fingerprinter(set.keys.primary);
   const migrationId = `${service}.${environment}.${new Date().toISOString().replace(/[-:.]/g, '')}.${randomBytes(3).toString('hex')}`;
@@ -175,6 +184,7 @@ async function applyOne(db: Db, set: PlanSet, plan: ServicePlan, who: string): P
         targetVersion: v,
         planChecksum: plan.doc.checksum,
         rollbackPlan: plan.doc.rollback as unknown as Json,
+        legacyMap: legacyMapOf(plan.doc.changes) as unknown as Json,
         createdBy: who,
       });
       // Services keep reading their legacy sources until the canary moves this flag.
@@ -182,8 +192,16 @@ async function applyOne(db: Db, set: PlanSet, plan: ServicePlan, who: string): P
       return v;
     }),
   );
-  const { path: snapshot } = await publishSnapshot(db, set.project.root, service, environment);
-  return { status: 'applied', service, environment, migrationId, version, snapshot };
+  const published = await publisher.publish(db, service, environment);
+  return {
+    status: 'applied',
+    service,
+    environment,
+    migrationId,
+    version,
+    snapshot: published.path,
+    redis: published.redis,
+  };
 }
 
 export interface ApplyRequest {
@@ -236,15 +254,32 @@ async function replan(req: ApplyRequest, db: Db): Promise<Candidate[]> {
  * one stale plan among several stops them all rather than leaving half of them applied.
  */
 export async function applyPlans(req: ApplyRequest, db: Db): Promise<ApplyOutcome[]> {
+  const candidates = await replan(req, db);
+  const root = candidates[0]?.set.project.root;
+  if (root === undefined) return [];
+  const publisher = await openPublisher(root, req.env);
+  try {
+    return await applyChecked(req, db, candidates, publisher);
+  } finally {
+    await publisher.close();
+  }
+}
+
+async function applyChecked(
+  req: ApplyRequest,
+  db: Db,
+  candidates: Candidate[],
+  publisher: Publisher,
+): Promise<ApplyOutcome[]> {
   const who = actor(req.env);
   const checked: Candidate[] = [];
   const outcomes: ApplyOutcome[] = [];
-  for (const c of await replan(req, db)) {
+  for (const c of candidates) {
     const { service, environment } = c.doc;
     if (!hasChanges(c.now.doc)) {
       // Nothing to write to the store; but if an earlier run died between its commit and
       // publishing, the snapshot is behind the store, and this is the moment to catch up.
-      const snap = req.dryRun ? null : await publishSnapshot(db, c.set.project.root, service, environment);
+      const snap = req.dryRun ? null : await publisher.publish(db, service, environment);
       outcomes.push({
         status: 'unchanged',
         service,
@@ -269,7 +304,7 @@ export async function applyPlans(req: ApplyRequest, db: Db): Promise<ApplyOutcom
     outcomes.push(
       req.dryRun
         ? { status: 'would-apply', service, environment, plan: now.doc }
-        : await applyOne(db, set, now, who),
+        : await applyOne(db, set, now, who, publisher),
     );
   }
   return outcomes;

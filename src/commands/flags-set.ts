@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { actor } from '../adapters/identity.js';
-import { publishSnapshot } from '../adapters/publish.js';
+import { publishOne } from '../adapters/publish.js';
 import { setFlag } from '../adapters/store/flags.js';
 import { withWriterLock } from '../adapters/store/locks.js';
 import { openStore } from '../adapters/store/open.js';
@@ -65,7 +65,7 @@ export async function run(opts: FlagsSetOptions, io: Io): Promise<number> {
     await withWriterLock(db, opts.service, opts.env, who, () =>
       db.transaction((tx) => setFlag(tx, flag, who)),
     );
-    const { path } = await publishSnapshot(db, root, opts.service, opts.env);
+    const { path } = await publishOne(db, root, io.env, opts.service, opts.env);
     io.stdout.write(
       opts.json
         ? `${JSON.stringify({ formatVersion: 1, flag, published: path }, null, 2)}\n`

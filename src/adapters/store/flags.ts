@@ -16,6 +16,8 @@ export interface Flag {
   percentBp: number;
   migrationId: string | null;
   updatedAt: Date;
+  /** Drawn from one sequence at every change: the highest of a service's is its flag version. */
+  revision: number;
 }
 
 export interface SetFlag {
@@ -48,7 +50,7 @@ export async function setFlag(tx: Queryable, f: SetFlag, actor: string): Promise
      ON CONFLICT (service, environment, key) DO UPDATE
        SET mode = EXCLUDED.mode, percent_bp = EXCLUDED.percent_bp,
            migration_id = coalesce(EXCLUDED.migration_id, migration_flags.migration_id),
-           updated_at = EXCLUDED.updated_at`,
+           updated_at = EXCLUDED.updated_at, revision = nextval('flag_revision')`,
     [f.service, f.environment, key, f.mode, f.percentBp, f.migrationId ?? null],
   );
   await appendAudit(tx, {
@@ -77,8 +79,10 @@ export async function listFlags(
     percent_bp: number;
     migration_id: string | null;
     updated_at: Date;
+    revision: string;
   }>(
-    `SELECT service, environment, key, mode, percent_bp, migration_id, updated_at FROM migration_flags
+    `SELECT service, environment, key, mode, percent_bp, migration_id, updated_at, revision::text AS revision
+       FROM migration_flags
       WHERE ($1::text IS NULL OR service = $1) AND ($2::text IS NULL OR environment = $2)
       ORDER BY service, environment, key`,
     [filter.service ?? null, filter.environment ?? null],
@@ -91,5 +95,6 @@ export async function listFlags(
     percentBp: r.percent_bp,
     migrationId: r.migration_id,
     updatedAt: r.updated_at,
+    revision: Number(r.revision),
   }));
 }

@@ -32,6 +32,8 @@ export interface NewMigration {
   baseVersion: number | null;
   planChecksum: string | null;
   rollbackPlan: Json;
+  /** Where the service read each key before (core/publish/publication.ts LegacyMap). */
+  legacyMap?: Json;
   createdBy: string;
   /**
    * Default `pending`. `apply` records its migration as `applied` with the version it wrote,
@@ -84,8 +86,9 @@ export async function createMigration(tx: Queryable, m: NewMigration): Promise<M
     });
   const [row] = await tx.query<Row>(
     `INSERT INTO migrations
-       (id, service, environment, status, base_version, target_version, plan_checksum, rollback_plan, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9) RETURNING ${COLUMNS}`,
+       (id, service, environment, status, base_version, target_version, plan_checksum, rollback_plan,
+        created_by, legacy_map)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb) RETURNING ${COLUMNS}`,
     [
       m.id,
       m.service,
@@ -96,6 +99,7 @@ export async function createMigration(tx: Queryable, m: NewMigration): Promise<M
       m.planChecksum,
       JSON.stringify(m.rollbackPlan),
       m.createdBy,
+      JSON.stringify(m.legacyMap ?? {}),
     ],
   );
   await appendAudit(tx, {
@@ -116,6 +120,20 @@ export async function createMigration(tx: Queryable, m: NewMigration): Promise<M
 export async function getMigration(db: Queryable, id: string): Promise<MigrationRecord | null> {
   const [row] = await db.query<Row>(`SELECT ${COLUMNS} FROM migrations WHERE id = $1`, [id]);
   return row ? record(row) : null;
+}
+
+/**
+ * The legacy map of the newest migration of a service and environment that wrote its
+ * configuration ({} when none did): how the service read those keys before.
+ */
+export async function currentLegacyMap(db: Queryable, service: string, environment: string): Promise<Json> {
+  const [row] = await db.query<{ legacy_map: Json }>(
+    `SELECT legacy_map FROM migrations
+      WHERE service = $1 AND environment = $2 AND target_version IS NOT NULL
+      ORDER BY target_version DESC, created_at DESC LIMIT 1`,
+    [service, environment],
+  );
+  return row?.legacy_map ?? {};
 }
 
 /** Newest first, filtered by service and environment when given. */

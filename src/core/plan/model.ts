@@ -10,6 +10,7 @@
  */
 import type { Classification, EntryKind, SourceRef } from '../extract/types.js';
 import type { Json } from '../store/canonical.js';
+import type { ValueType } from './rule-model.js';
 
 /** One variable of one service in one environment, as the running service would see it. */
 export interface PlanInput {
@@ -36,6 +37,11 @@ export interface MappedValue {
   as: 'setting' | 'credential';
   /** Settings only: the converted value (integer, list, duration in ms …). */
   value?: Json;
+  /**
+   * Settings only: the conversion the rule named, so a service still reading the legacy
+   * variable (cfgmig/client in legacy mode) converts it the same way.
+   */
+  type?: ValueType;
   /** Credentials only: fingerprint of the exact value that will be stored (a part, for a split URL). */
   fingerprint?: string | null;
   /** The input it came from. */

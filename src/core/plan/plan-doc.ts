@@ -13,6 +13,7 @@ import type { EntryKind, SourceRef } from '../extract/types.js';
 import { canonicalJson, type Json } from '../store/canonical.js';
 import { leaves } from '../store/diff.js';
 import type { CanarySchedule } from './canary-schedule.js';
+import type { ValueType } from './rule-model.js';
 import type { MappedValue, MappingResult, PlanInput, RuleProblem } from './model.js';
 import { nest } from './target.js';
 
@@ -35,6 +36,8 @@ export interface PlanChange {
   source?: SourceRef & { kind: EntryKind; name: string };
   rule?: string;
   part?: string;
+  /** Settings: the conversion from the legacy text (integer, duration …), when the rule named one. */
+  type?: ValueType;
   defaulted?: boolean;
 }
 
@@ -125,6 +128,7 @@ function change(
     source: sourceOf(m, byName),
     rule: m.rule,
     ...(m.part ? { part: m.part } : {}),
+    ...(m.type ? { type: m.type } : {}),
     ...(m.defaulted ? { defaulted: true } : {}),
   };
   const before = stored.get(m.target);

@@ -85,7 +85,8 @@ function produceWhole(ctx: RuleContext, input: PlanInput, claim: Claim, target: 
     problem(ctx, 'error', rule, mapping, input, `${converted.reason}${quoted(input, input.value)}`);
     return;
   }
-  record(ctx, { ...base(input, claim, target), as, value: converted.value }, origin);
+  const typed = mapping.type === undefined ? {} : { type };
+  record(ctx, { ...base(input, claim, target), as, value: converted.value, ...typed }, origin);
 }
 
 function produceParts(ctx: RuleContext, input: PlanInput, claim: Claim): void {
