@@ -18,7 +18,8 @@ import { exists, readTextFile } from './files.js';
 export const KEY_FILE = '.cfgmig/master.key';
 const KEY_BYTES = 32;
 
-function decode(text: string, where: string): Buffer {
+/** A master key from its base64 text; `where` names it in the error (the text is never shown). */
+export function decodeMasterKey(text: string, where: string): Buffer {
   const trimmed = text.trim();
   const key = Buffer.from(trimmed, 'base64');
   if (key.length !== KEY_BYTES || !/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) {
@@ -44,10 +45,10 @@ export async function projectKeyFile(root: string, env: Env): Promise<string> {
 
 export async function loadMasterKey(root: string, env: Env, keyFile = KEY_FILE): Promise<Buffer> {
   const fromEnv = env.CFGMIG_MASTER_KEY;
-  if (fromEnv !== undefined && fromEnv !== '') return decode(fromEnv, 'CFGMIG_MASTER_KEY');
+  if (fromEnv !== undefined && fromEnv !== '') return decodeMasterKey(fromEnv, 'CFGMIG_MASTER_KEY');
   const path = resolve(root, keyFile);
   const read = await readTextFile(path);
-  if (read.ok) return decode(read.text, keyFile);
+  if (read.ok) return decodeMasterKey(read.text, keyFile);
   if (read.message !== 'file not found') throw badInput(`${keyFile}: ${read.message}`, { file: keyFile });
   return createKeyFile(root, keyFile);
 }
@@ -63,7 +64,7 @@ async function createKeyFile(root: string, keyFile: string): Promise<Buffer> {
     await chmod(path, 0o600); // the umask may have narrowed, never widened; make it exact
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST')
-      return decode(await readFile(path, 'utf8'), keyFile);
+      return decodeMasterKey(await readFile(path, 'utf8'), keyFile);
     throw err;
   }
   if (keyFile === KEY_FILE) await ensureGitignored(root);
@@ -84,7 +85,7 @@ async function ensureGitignored(root: string): Promise<void> {
 
 async function readKeyFileIfAny(root: string, file: string): Promise<Buffer | null> {
   const read = await readTextFile(resolve(root, file));
-  if (read.ok) return decode(read.text, file);
+  if (read.ok) return decodeMasterKey(read.text, file);
   if (read.message === 'file not found') return null;
   throw badInput(`${file}: ${read.message}`, { file });
 }
@@ -92,7 +93,7 @@ async function readKeyFileIfAny(root: string, file: string): Promise<Buffer | nu
 /** The rotation's target key when one is under way: CFGMIG_NEW_MASTER_KEY, else the .next file. */
 async function nextKey(root: string, env: Env, keyFile: string): Promise<Buffer | null> {
   const fromEnv = env.CFGMIG_NEW_MASTER_KEY;
-  if (fromEnv !== undefined && fromEnv !== '') return decode(fromEnv, 'CFGMIG_NEW_MASTER_KEY');
+  if (fromEnv !== undefined && fromEnv !== '') return decodeMasterKey(fromEnv, 'CFGMIG_NEW_MASTER_KEY');
   if (env.CFGMIG_MASTER_KEY) return null; // key files are not consulted when keys come from the environment
   return readKeyFileIfAny(root, `${keyFile}.next`);
 }

@@ -1,6 +1,9 @@
 /**
- * `cfgmig/client`: the runtime library services use to honour migration flags.
- * The package path is reserved now so services can depend on it; the client itself arrives
- * with the flags issue (MigrationCompatibleConfig).
+ * `cfgmig/client`: the runtime library services use to honour migration flags (README
+ * "Adopting the client", docs/protocol.md).
  */
-export const CLIENT_AVAILABLE = false as const;
+export { MigrationCompatibleConfig } from './client.js';
+export type { ClientFlags, ClientHealth, ConfigChange, ConnectOptions } from './client.js';
+export { MissingKeyError } from './errors.js';
+export type { PublishedFlag as Flag } from '../core/publish/publication.js';
+export type { FlagMode } from '../core/store/lifecycle.js';

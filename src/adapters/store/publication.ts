@@ -21,7 +21,11 @@ import { listEnvironments } from './environments.js';
 import { listFlags } from './flags.js';
 import { currentLegacyMap } from './migration-records.js';
 
-export async function readPublication(db: Queryable, service: string, environment: string): Promise<Publication> {
+export async function readPublication(
+  db: Queryable,
+  service: string,
+  environment: string,
+): Promise<Publication> {
   const environments = await listEnvironments(db);
   // A flag can be set before any apply has defined the environment: then it stands alone.
   const chain = environments.some((e) => e.name === environment)

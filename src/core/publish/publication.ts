@@ -77,7 +77,9 @@ export type PublicationParts = Omit<Publication, 'formatVersion' | 'etag'>;
 
 export function makePublication(parts: PublicationParts): Publication {
   const body = { formatVersion: PUBLICATION_FORMAT_VERSION, ...parts };
-  const etag = createHash('sha256').update(canonicalJson(body as unknown as Json)).digest('hex');
+  const etag = createHash('sha256')
+    .update(canonicalJson(body as unknown as Json))
+    .digest('hex');
   return { ...body, etag };
 }
 
