@@ -108,6 +108,7 @@ export class MigrationCompatibleConfig {
   }
 
   static async connect(o: ConnectOptions): Promise<MigrationCompatibleConfig> {
+    checkOptions(o);
     const timeoutMs = o.sourceTimeoutMs ?? 2000;
     const sources: Source[] = [];
     if (o.redis) {
@@ -205,6 +206,19 @@ export class MigrationCompatibleConfig {
     return () => this.watchers.delete(w);
   }
 
+  /**
+   * Every key this client knows with the value a read settles on, credentials left out: for a
+   * service's `/config` page. Not counted as reads.
+   */
+  effective(): Record<string, Json> {
+    const out: Record<string, Json> = {};
+    for (const key of this.view.keys()) {
+      const o = this.view.settled(key);
+      if (!o.credential && !o.error && o.value !== undefined) out[key] = o.value;
+    }
+    return out;
+  }
+
   flags(): ClientFlags {
     const p = this.view.publication;
     return {
@@ -265,7 +279,8 @@ export class MigrationCompatibleConfig {
     this.refreshing = (async () => {
       do {
         this.again = false;
-        await this.fetchOnce();
+        // Never rejects: it runs from timers and events, where a rejection would end the service.
+        await this.fetchOnce().catch(() => undefined);
       } while (this.again && !this.closed);
     })().finally(() => {
       this.refreshing = null;
@@ -356,6 +371,22 @@ export class MigrationCompatibleConfig {
     if (!first || this.servedBy !== first.name || !first.live()) return 'degraded';
     return this.status.get(first.name)?.ok ? 'ok' : 'degraded';
   }
+}
+
+function checkOptions(o: ConnectOptions): void {
+  const bad = (what: string): never => {
+    throw new TypeError(`MigrationCompatibleConfig.connect: ${what}`);
+  };
+  if (!o.service) bad('`service` is required');
+  if (!o.environment) bad('`environment` is required');
+  if (o.store !== undefined && o.store !== 'embedded' && !/^postgres(ql)?:\/\//.test(o.store))
+    bad('`store` must be a postgres:// URL or `embedded`');
+  if (!o.redis && !(o.store && o.store !== 'embedded') && !o.projectDir)
+    bad(
+      'give at least one of `redis`, `store` (a postgres:// URL) or `projectDir` (the embedded store publishes snapshot files there)',
+    );
+  if (o.stickiness !== undefined && o.stickiness !== 'instance' && o.stickiness !== 'read')
+    bad("`stickiness` must be 'instance' or 'read'");
 }
 
 const escapeRegExp = (s: string): string => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');

@@ -73,6 +73,7 @@ export class ClientMetrics {
       buckets: [1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1],
       registers: [this.registry],
     });
+    this.duration.zero({ service }); // the series exists from the first scrape, before a timed read
     const gauge = (name: string, help: string, value: () => number): void => {
       new Gauge({
         name,
