@@ -232,6 +232,25 @@ Exit codes: 0 set, 2 bad mode, percentage or usage, 3 the service is locked by a
     )
     .action(runWith(() => import('./commands/flags-set.js')));
 
+  program
+    .command('publish')
+    .description(
+      "publish the store's configuration and flags again: snapshot files, and Redis when configured (CFGMIG_REDIS_URL or `redis:`)",
+    )
+    .addOption(projectOption())
+    .option('-s, --service <id>', 'only this service')
+    .option('-e, --env <name>', 'only this environment')
+    .option('--json', 'print as JSON (formatVersion 1)')
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ CFGMIG_REDIS_URL=redis://redis.internal:6379 cfgmig publish
+
+Exit codes: 0 published (or nothing to publish), 1 Redis publication failed (the snapshots are written), 2 bad store or Redis setting, 3 store in use.`,
+    )
+    .action(runWith(() => import('./commands/publish.js')));
+
   const keys = program.command('keys').description('the master key that protects credentials');
   keys
     .command('rotate')

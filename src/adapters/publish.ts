@@ -68,17 +68,24 @@ export interface Publisher {
 export async function openPublisher(root: string, env: Record<string, string | undefined>): Promise<Publisher> {
   const target = await redisTarget(root, env);
   let redis: RedisPublisher | null = null;
+  // A Redis that could not be reached is not tried again for every publication of the run
+  // (each attempt may take the connect timeout): the rest report the same error.
+  let unreachable: string | null = null;
   return {
     async publish(db, service, environment) {
       const p = await readPublication(db, service, environment);
       const snap = await writeSnapshot(root, p);
       let outcome: Published['redis'] = 'off';
-      if (target) {
+      if (target && unreachable !== null) {
+        outcome = { error: unreachable };
+      } else if (target) {
         try {
           redis ??= await openRedisPublisher(target);
           outcome = (await redis.publish(p)) ? 'published' : 'unchanged';
         } catch (err) {
-          outcome = { error: err instanceof Error ? err.message : String(err) };
+          const error = err instanceof Error ? err.message : String(err);
+          if (redis === null) unreachable = error;
+          outcome = { error };
         }
       }
       return { service, environment, path: snap.path, written: snap.written, redis: outcome };

@@ -13,6 +13,7 @@ import { loadProject } from '../config/load.js';
 import type { PlanDoc } from '../core/plan/plan-doc.js';
 import { badInput, CfgmigError, ExitCode } from '../errors.js';
 import { planView } from '../output/plan-view.js';
+import { redisWarning, redisWord } from '../output/published-view.js';
 import { painter, type Io } from '../output/terminal.js';
 import { selection } from './plan.js';
 
@@ -57,7 +58,7 @@ function human(outcomes: ApplyOutcome[]): string {
       .map((o) => {
         const at = `${o.service}/${o.environment}`;
         if (o.status === 'applied')
-          return `${at}: applied as version ${o.version} (migration ${o.migrationId}); flags legacy_only; published ${o.snapshot}`;
+          return `${at}: applied as version ${o.version} (migration ${o.migrationId}); flags legacy_only; published ${o.snapshot}${o.redis === 'off' ? '' : `; Redis ${redisWord(o.redis)}`}`;
         if (o.status === 'unchanged')
           return `${at}: already up to date at version ${o.version}, nothing written${o.republished ? '; its snapshot was behind the store and was published again' : ''}`;
         return `${at}: would write version ${o.plan.base.version + 1} (dry run, nothing written)`;
@@ -104,6 +105,10 @@ export async function run(opts: ApplyOptions & { args?: string[] }, io: Io): Pro
       { project: root, plans, ...(planned ? { planned } : {}), env: io.env, dryRun: opts.dryRun },
       db,
     );
+    for (const o of outcomes) {
+      const warning = o.status === 'applied' ? redisWarning(o.service, o.environment, o.redis) : null;
+      if (warning) io.stderr.write(warning);
+    }
     io.stdout.write(
       opts.json
         ? `${JSON.stringify({ formatVersion: 1, outcomes: outcomes.map(({ ...o }) => ('plan' in o ? { ...o, plan: o.plan.checksum } : o)) }, null, 2)}\n`

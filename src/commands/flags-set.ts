@@ -6,11 +6,13 @@
 import { resolve } from 'node:path';
 import { actor } from '../adapters/identity.js';
 import { publishOne } from '../adapters/publish.js';
+import { redisTarget } from '../adapters/redis/publisher.js';
 import { setFlag } from '../adapters/store/flags.js';
 import { withWriterLock } from '../adapters/store/locks.js';
 import { openStore } from '../adapters/store/open.js';
 import { FLAG_MODES, FULL_BP, type FlagMode } from '../core/store/lifecycle.js';
 import { badInput, ExitCode } from '../errors.js';
+import { redisWarning, redisWord } from '../output/published-view.js';
 import type { Io } from '../output/terminal.js';
 import { percent } from './flags-show.js';
 
@@ -52,6 +54,8 @@ export async function run(opts: FlagsSetOptions, io: Io): Promise<number> {
   const percentBp = percentFor(mode, opts.percent);
   const root = resolve(opts.project);
   const who = actor(io.env);
+  // A bad Redis setting is refused before the flag moves, not after.
+  await redisTarget(root, io.env);
   const db = await openStore(root, io.env);
   try {
     const flag = {
@@ -65,11 +69,13 @@ export async function run(opts: FlagsSetOptions, io: Io): Promise<number> {
     await withWriterLock(db, opts.service, opts.env, who, () =>
       db.transaction((tx) => setFlag(tx, flag, who)),
     );
-    const { path } = await publishOne(db, root, io.env, opts.service, opts.env);
+    const { path, redis } = await publishOne(db, root, io.env, opts.service, opts.env);
+    const warning = redisWarning(opts.service, opts.env, redis);
+    if (warning) io.stderr.write(warning);
     io.stdout.write(
       opts.json
-        ? `${JSON.stringify({ formatVersion: 1, flag, published: path }, null, 2)}\n`
-        : `${opts.service}/${opts.env}/${flag.key}: ${mode} (${percent(percentBp)} of reads on the store); published ${path}\n`,
+        ? `${JSON.stringify({ formatVersion: 1, flag, published: path, redis }, null, 2)}\n`
+        : `${opts.service}/${opts.env}/${flag.key}: ${mode} (${percent(percentBp)} of reads on the store); published ${path}${redis === 'off' ? '' : `; Redis ${redisWord(redis)}`}\n`,
     );
     return ExitCode.ok;
   } finally {
