@@ -15,7 +15,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Publication } from '../core/publish/publication.js';
-import { readPublication } from './store/publication.js';
+import { publicationTargets, readPublication } from './store/publication.js';
 import type { Queryable } from './store/db.js';
 import { readTextFile, writeFileAtomic } from './files.js';
 import { openRedisPublisher, redisTarget, type RedisPublisher } from './redis/publisher.js';
@@ -36,7 +36,10 @@ export function snapshotText(p: Publication): string {
  * not rewritten, so watchers are not woken for nothing). Returns its path relative to the
  * project root and whether it was written.
  */
-export async function writeSnapshot(root: string, p: Publication): Promise<{ path: string; written: boolean }> {
+export async function writeSnapshot(
+  root: string,
+  p: Publication,
+): Promise<{ path: string; written: boolean }> {
   const rel = publishedFile(p.service, p.environment);
   const text = snapshotText(p);
   const now = await readTextFile(resolve(root, rel));
@@ -65,7 +68,10 @@ export interface Publisher {
  * A publisher for a project: snapshots always, Redis when configured. The Redis connection is
  * opened on first use and kept for the publisher's life (a fleet republish sends many).
  */
-export async function openPublisher(root: string, env: Record<string, string | undefined>): Promise<Publisher> {
+export async function openPublisher(
+  root: string,
+  env: Record<string, string | undefined>,
+): Promise<Publisher> {
   const target = await redisTarget(root, env);
   let redis: RedisPublisher | null = null;
   // A Redis that could not be reached is not tried again for every publication of the run
@@ -107,6 +113,25 @@ export async function publishOne(
   const publisher = await openPublisher(root, env);
   try {
     return await publisher.publish(db, service, environment);
+  } finally {
+    await publisher.close();
+  }
+}
+
+/** Publishes every service and environment the store knows (or those selected) again. */
+export async function publishAll(
+  db: Queryable,
+  root: string,
+  env: Record<string, string | undefined>,
+  filter: { service?: string; environment?: string } = {},
+): Promise<Published[]> {
+  const targets = await publicationTargets(db, filter);
+  if (targets.length === 0) return [];
+  const publisher = await openPublisher(root, env);
+  try {
+    const out: Published[] = [];
+    for (const t of targets) out.push(await publisher.publish(db, t.service, t.environment));
+    return out;
   } finally {
     await publisher.close();
   }

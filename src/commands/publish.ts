@@ -5,8 +5,7 @@
  * Redis lost its keys. Nothing in the store changes.
  */
 import { resolve } from 'node:path';
-import { openPublisher, type Published } from '../adapters/publish.js';
-import type { Queryable } from '../adapters/store/db.js';
+import { publishAll, type Published } from '../adapters/publish.js';
 import { openStore } from '../adapters/store/open.js';
 import { ExitCode } from '../errors.js';
 import { redisWord } from '../output/published-view.js';
@@ -17,22 +16,6 @@ export interface PublishOptions {
   service?: string;
   env?: string;
   json?: boolean;
-}
-
-/** Every service and environment the store knows: with a configuration version or a flag. */
-async function targets(
-  db: Queryable,
-  filter: { service?: string; environment?: string },
-): Promise<{ service: string; environment: string }[]> {
-  return db.query<{ service: string; environment: string }>(
-    `SELECT service, environment FROM service_configurations
-      WHERE ($1::text IS NULL OR service = $1) AND ($2::text IS NULL OR environment = $2)
-     UNION
-     SELECT service, environment FROM migration_flags
-      WHERE ($1::text IS NULL OR service = $1) AND ($2::text IS NULL OR environment = $2)
-     ORDER BY service, environment`,
-    [filter.service ?? null, filter.environment ?? null],
-  );
 }
 
 function line(p: Published): string {
@@ -59,19 +42,10 @@ export async function run(opts: PublishOptions, io: Io): Promise<number> {
   const root = resolve(opts.project);
   const db = await openStore(root, io.env);
   try {
-    const selected = await targets(db, {
+    const published = await publishAll(db, root, io.env, {
       ...(opts.service ? { service: opts.service } : {}),
       ...(opts.env ? { environment: opts.env } : {}),
     });
-    const published: Published[] = [];
-    if (selected.length > 0) {
-      const publisher = await openPublisher(root, io.env);
-      try {
-        for (const t of selected) published.push(await publisher.publish(db, t.service, t.environment));
-      } finally {
-        await publisher.close();
-      }
-    }
     const failed = published.filter((p) => typeof p.redis !== 'string');
     if (opts.json) {
       io.stdout.write(`${JSON.stringify({ formatVersion: 1, published }, null, 2)}\n`);

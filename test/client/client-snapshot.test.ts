@@ -18,7 +18,8 @@ const MARKER = `cfgmigMarker${randomBytes(6).toString('hex')}`;
 describe('cfgmig/client on the embedded store (snapshot files)', () => {
   let project: { dir: string; cleanup: () => Promise<void> };
   const probes: Probe[] = [];
-  const env = cleanEnv({ CFGMIG_MASTER_KEY: randomBytes(32).toString('base64') });
+  const masterKey = randomBytes(32).toString('base64');
+  const env = cleanEnv({ CFGMIG_MASTER_KEY: masterKey });
   const cli = (...args: string[]) => runCli([...args, '--project', project.dir], { env });
   const legacy = { LIMITS_MAX_ORDERS: '10', FEATURES: 'a,b', TIMEOUT: '1s' };
   const options = () => ({
@@ -133,5 +134,55 @@ describe('cfgmig/client on the embedded store (snapshot files)', () => {
     const text = await readFile(join(project.dir, '.cfgmig/published/production/orders.json'), 'utf8');
     expect(text).not.toContain(MARKER);
     expect(Object.keys(JSON.parse(text).credentials)).toHaveLength(1);
+  });
+});
+
+describe('after a master key rotation', () => {
+  it('publications carry the credentials under the new key, which the client reads them with', async () => {
+    const key = randomBytes(32).toString('base64');
+    const next = randomBytes(32).toString('base64');
+    const p = await makeProject({
+      'docker-compose.yml': `services:\n  orders:\n    image: orders\n    environment:\n      SIGNING_SECRET: "${MARKER}"\n`,
+      'rules/orders.yaml':
+        "name: orders\nappliesTo: ['*']\nmap:\n  - { from: SIGNING_SECRET, to: auth.signingSecret, as: credential }\n",
+    });
+    try {
+      const run = (extra: Record<string, string>, ...args: string[]) =>
+        runCli([...args, '--project', p.dir], { env: cleanEnv({ CFGMIG_MASTER_KEY: key, ...extra }) });
+      expect((await run({}, 'apply', '--all', '--yes')).code).toBe(0);
+      expect(
+        (
+          await run(
+            {},
+            'flags',
+            'set',
+            '-s',
+            'orders',
+            '-e',
+            'production',
+            '--mode',
+            'new_only',
+            '--reason',
+            'r',
+          )
+        ).code,
+      ).toBe(0);
+      const rotated = await run({ CFGMIG_NEW_MASTER_KEY: next }, 'keys', 'rotate');
+      expect(rotated.code).toBe(0);
+      expect(rotated.stdout).toContain('published 1 service environments again');
+      const client = await MigrationCompatibleConfig.connect({
+        service: 'orders',
+        environment: 'production',
+        projectDir: p.dir,
+        masterKey: next,
+      });
+      try {
+        expect(await client.get('auth.signingSecret')).toBe(MARKER);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await p.cleanup();
+    }
   });
 });

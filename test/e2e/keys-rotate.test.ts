@@ -103,6 +103,7 @@ for (const backend of await storeBackends()) {
         alreadyDone: 0,
         keySource: 'env',
         retiredKeyFile: null,
+        republished: 0, // credentials only, no configuration refers to them: nothing published
       });
       expect(await readAll(store, keyring(next))).toEqual(values);
     });

@@ -92,3 +92,19 @@ async function sealedCredentials(
   }
   return out;
 }
+
+/** Every service and environment the store knows: with a configuration version or a flag. */
+export async function publicationTargets(
+  db: Queryable,
+  filter: { service?: string; environment?: string },
+): Promise<{ service: string; environment: string }[]> {
+  return db.query<{ service: string; environment: string }>(
+    `SELECT service, environment FROM service_configurations
+      WHERE ($1::text IS NULL OR service = $1) AND ($2::text IS NULL OR environment = $2)
+     UNION
+     SELECT service, environment FROM migration_flags
+      WHERE ($1::text IS NULL OR service = $1) AND ($2::text IS NULL OR environment = $2)
+     ORDER BY service, environment`,
+    [filter.service ?? null, filter.environment ?? null],
+  );
+}
