@@ -15,31 +15,11 @@ import { listMigrations } from '../../src/adapters/store/migration-records.js';
 import { verifyAudit } from '../../src/adapters/store/audit.js';
 import { openStore } from '../../src/adapters/store/open.js';
 import { keyring } from '../../src/core/crypto/keyring.js';
+import { replaceValues } from '../support/plant.js';
 import { cleanEnv, copyFixture, REPO, runCli, type CliRun } from '../support/cli.js';
 import { storeBackends, useStores } from '../support/stores.js';
 
 const SERVICES = 11;
-
-async function replaceValues(root: string, name: string, value: string): Promise<number> {
-  let n = 0;
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (e.name !== 'node_modules' && e.name !== '.cfgmig') await walk(p);
-      } else if (e.name.startsWith('.env') || e.name.endsWith('.env')) {
-        const text = await readFile(p, 'utf8');
-        const next = text.replace(new RegExp(`^(${name}=).*$`, 'gm'), (_, k: string) => {
-          n++;
-          return `${k}${value}`;
-        });
-        if (next !== text) await writeFile(p, next);
-      }
-    }
-  };
-  await walk(root);
-  return n;
-}
 
 for (const backend of await storeBackends()) {
   (backend.available ? describe : describe.skip)(`plan and apply [${backend.name}]`, () => {

@@ -7,7 +7,7 @@
  * (exit 1, no password) when Redis is down; `apply` with Redis down still succeeds and warns.
  */
 import { randomBytes } from 'node:crypto';
-import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -23,6 +23,7 @@ import {
   publicationKey,
   type ChangeMessage,
 } from '../../src/core/publish/redis-layout.js';
+import { replaceValues } from '../support/plant.js';
 import { cleanEnv, copyFixture, REPO, runCli, type CliRun } from '../support/cli.js';
 import { makeProject } from '../support/project.js';
 import { dropPrefix, dumpPrefix, freshPrefix, REDIS_URL, redisAvailable } from '../support/redis.js';
@@ -31,28 +32,6 @@ import { storeBackends, useStores, type FreshStore } from '../support/stores.js'
 const redisUp = await redisAvailable();
 const SERVICES = ['trading-engine', 'ai-orchestration'];
 const DOWN_URL = 'redis://:s3cretMARKER@127.0.0.1:1';
-
-/** Replaces `NAME=value` in every .env file under root (as plan-apply.test.ts plants markers). */
-async function replaceValues(root: string, name: string, value: string): Promise<number> {
-  let n = 0;
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (e.name !== 'node_modules' && e.name !== '.cfgmig') await walk(p);
-      } else if (e.name.startsWith('.env') || e.name.endsWith('.env')) {
-        const text = await readFile(p, 'utf8');
-        const next = text.replace(new RegExp(`^(${name}=).*$`, 'gm'), (_, k: string) => {
-          n++;
-          return `${k}${value}`;
-        });
-        if (next !== text) await writeFile(p, next);
-      }
-    }
-  };
-  await walk(root);
-  return n;
-}
 
 async function readTree(dir: string): Promise<string[]> {
   const out: string[] = [];

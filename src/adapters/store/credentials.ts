@@ -34,7 +34,8 @@ export interface CredentialValue {
   value: string;
 }
 
-interface SealedRow {
+/** A credential row's encrypted columns. */
+export interface SealedRow {
   key: string;
   version: number;
   ciphertext: Buffer;

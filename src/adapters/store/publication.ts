@@ -16,6 +16,7 @@ import {
   type PublishedCredential,
 } from '../../core/publish/publication.js';
 import { readVersion, type ConfigVersion } from './configs.js';
+import type { SealedRow } from './credentials.js';
 import type { Queryable } from './db.js';
 import { listEnvironments } from './environments.js';
 import { listFlags } from './flags.js';
@@ -61,16 +62,7 @@ async function sealedCredentials(
   refs: CredentialRef[],
 ): Promise<Record<string, PublishedCredential>> {
   if (refs.length === 0) return {};
-  const rows = await db.query<{
-    environment: string;
-    key: string;
-    version: number;
-    ciphertext: Buffer;
-    iv: Buffer;
-    tag: Buffer;
-    wrapped_key: Buffer;
-    key_id: string;
-  }>(
+  const rows = await db.query<SealedRow & { environment: string }>(
     `SELECT c.environment, c.key, c.version, c.ciphertext, c.iv, c.tag, c.wrapped_key, c.key_id
        FROM credentials c
        JOIN unnest($2::text[], $3::text[], $4::int[]) AS r(environment, key, version)
