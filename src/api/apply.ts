@@ -45,8 +45,13 @@ export type ApplyOutcome =
       service: string;
       environment: string;
       version: number;
-      /** The snapshot was behind the store (a run killed between commit and publication) and was rewritten. */
+      /**
+       * The publication was behind the store (a run killed between commit and publication, or
+       * Redis down at the time) and was published again.
+       */
       republished?: string;
+      /** Redis publication, when it was needed and failed. */
+      redis?: Published['redis'];
     }
   | { status: 'would-apply'; service: string; environment: string; plan: PlanDoc };
 
@@ -285,7 +290,8 @@ async function applyChecked(
         service,
         environment,
         version: c.now.doc.base.version,
-        ...(snap?.written ? { republished: snap.path } : {}),
+        ...(snap && (snap.written || snap.redis === 'published') ? { republished: snap.path } : {}),
+        ...(snap && typeof snap.redis !== 'string' ? { redis: snap.redis } : {}),
       });
       continue;
     }

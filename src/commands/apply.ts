@@ -60,7 +60,7 @@ function human(outcomes: ApplyOutcome[]): string {
         if (o.status === 'applied')
           return `${at}: applied as version ${o.version} (migration ${o.migrationId}); flags legacy_only; published ${o.snapshot}${o.redis === 'off' ? '' : `; Redis ${redisWord(o.redis)}`}`;
         if (o.status === 'unchanged')
-          return `${at}: already up to date at version ${o.version}, nothing written${o.republished ? '; its snapshot was behind the store and was published again' : ''}`;
+          return `${at}: already up to date at version ${o.version}, nothing written${o.republished ? '; its publication was behind the store and was published again' : ''}`;
         return `${at}: would write version ${o.plan.base.version + 1} (dry run, nothing written)`;
       })
       .join('\n') + '\n'
@@ -106,7 +106,8 @@ export async function run(opts: ApplyOptions & { args?: string[] }, io: Io): Pro
       db,
     );
     for (const o of outcomes) {
-      const warning = o.status === 'applied' ? redisWarning(o.service, o.environment, o.redis) : null;
+      const warning =
+        o.status === 'would-apply' || !o.redis ? null : redisWarning(o.service, o.environment, o.redis);
       if (warning) io.stderr.write(warning);
     }
     io.stdout.write(

@@ -258,6 +258,21 @@ for (const backend of await storeBackends()) {
           await db.close();
         }
         expect(await redis.exists(publicationKey(prefix, 'api', 'production'))).toBe(0);
+
+        // Redis back: applying again writes nothing but catches Redis up.
+        const again = await runCli(['apply', '--all', '--yes', '--project', p.dir], {
+          env: cleanEnv({
+            ...own.env,
+            CFGMIG_MASTER_KEY: master.toString('base64'),
+            CFGMIG_REDIS_URL: REDIS_URL,
+            CFGMIG_REDIS_PREFIX: prefix,
+          }),
+        });
+        expect(again.code).toBe(0);
+        expect(again.stdout).toContain(
+          'api/production: already up to date at version 1, nothing written; its publication was behind the store and was published again',
+        );
+        expect(await redis.exists(publicationKey(prefix, 'api', 'production'))).toBe(1);
       } finally {
         await p.cleanup();
       }
