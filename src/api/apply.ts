@@ -3,7 +3,8 @@
  * they are now; refuse (exit 3, nothing written) unless that is exactly the reviewed plan;
  * then, under the service's writer lock and in ONE transaction, store the credentials (their
  * values re-read from the sources just now, never from the plan), the configuration version
- * that refers to them, the `legacy_only` flag and the migration record with its rollback
+ * that refers to them, the `legacy_only` flag (unless the service is finalized: new_only stays)
+ * and the migration record with its rollback
  * plan, each with its audit rows. Last, publish a snapshot for clients (no plaintext).
  */
 import { randomBytes } from 'node:crypto';
@@ -14,7 +15,7 @@ import { legacyMapOf } from '../core/publish/publication.js';
 import { readVersion, writeVersionIn } from '../adapters/store/configs.js';
 import { writeCredentials } from '../adapters/store/credentials.js';
 import type { Db } from '../adapters/store/db.js';
-import { setFlag } from '../adapters/store/flags.js';
+import { listFlags, setFlag } from '../adapters/store/flags.js';
 import { withWriterLock } from '../adapters/store/locks.js';
 import { createMigration } from '../adapters/store/migration-records.js';
 import { fingerprinter, type Fingerprinter } from '../core/crypto/fingerprint.js';
@@ -36,6 +37,8 @@ export type ApplyOutcome =
       environment: string;
       migrationId: string;
       version: number;
+      /** The service's flag after the apply: legacy_only, or new_only kept for a finalized service. */
+      flag: 'legacy_only' | 'new_only';
       snapshot: string;
       /** Redis publication: off, published, or what went wrong (the store is written either way). */
       redis: Published['redis'];
@@ -137,7 +140,7 @@ async function applyOne(
   const { service, environment } = plan.doc;
   const fingerprint = fingerprinter(set.keys.primary);
   const migrationId = `${service}.${environment}.${new Date().toISOString().replace(/[-:.]/g, '')}.${randomBytes(3).toString('hex')}`;
-  const version = await withWriterLock(db, service, environment, who, () =>
+  const { v: version, flag } = await withWriterLock(db, service, environment, who, () =>
     db.transaction(async (tx) => {
       // Re-checked under the lock: a writer that got in between plan and lock is caught here.
       const current = await readVersion(tx, service, environment);
@@ -192,9 +195,12 @@ async function applyOne(
         legacyMap: legacyMapOf(plan.doc.changes) as unknown as Json,
         createdBy: who,
       });
-      // Services keep reading their legacy sources until the canary moves this flag.
+      // A new migration starts on the legacy sources and waits for its canary; but a finalized
+      // service (new_only) keeps reading the store: its legacy sources may be gone already.
+      const [serviceFlag] = (await listFlags(tx, { service, environment })).filter((f) => f.key === '*');
+      if (serviceFlag?.mode === 'new_only') return { v, flag: serviceFlag.mode };
       await setFlag(tx, { service, environment, mode: 'legacy_only', percentBp: 0, migrationId }, who);
-      return v;
+      return { v, flag: 'legacy_only' as const };
     }),
   );
   const published = await publisher.publish(db, service, environment);
@@ -204,6 +210,7 @@ async function applyOne(
     environment,
     migrationId,
     version,
+    flag,
     snapshot: published.path,
     redis: published.redis,
   };

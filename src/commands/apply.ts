@@ -58,7 +58,7 @@ function human(outcomes: ApplyOutcome[]): string {
       .map((o) => {
         const at = `${o.service}/${o.environment}`;
         if (o.status === 'applied')
-          return `${at}: applied as version ${o.version} (migration ${o.migrationId}); flags legacy_only; published ${o.snapshot}${o.redis === 'off' ? '' : `; Redis ${redisWord(o.redis)}`}`;
+          return `${at}: applied as version ${o.version} (migration ${o.migrationId}); flags ${o.flag === 'new_only' ? 'new_only (finalized: kept)' : 'legacy_only'}; published ${o.snapshot}${o.redis === 'off' ? '' : `; Redis ${redisWord(o.redis)}`}`;
         if (o.status === 'unchanged')
           return `${at}: already up to date at version ${o.version}, nothing written${o.republished ? '; its publication was behind the store and was published again' : ''}`;
         return `${at}: would write version ${o.plan.base.version + 1} (dry run, nothing written)`;

@@ -4,7 +4,7 @@
  * migration id kept); status shows where each service stands; bad modes and percentages are
  * refused with exit 2 and change nothing.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/adapters/store/open.js';
@@ -137,6 +137,40 @@ for (const backend of await storeBackends()) {
         } finally {
           await db.close();
         }
+      } finally {
+        await p.cleanup();
+      }
+    }, 120_000);
+
+    it('a new apply starts its migration on legacy_only, but a finalized service stays new_only', async () => {
+      const store = await fresh();
+      const compose = (port: number) =>
+        `services:\n  api:\n    image: api\n    environment:\n      SERVICE_PORT: "${port}"\n`;
+      const p = await makeProject({
+        'docker-compose.yml': compose(8080),
+        'rules/net.yaml':
+          "name: net\nappliesTo: ['*']\nmap:\n  - from: SERVICE_PORT\n    to: service.port\n    type: integer\n",
+      });
+      try {
+        const env = cleanEnv({ ...store.env, CFGMIG_MASTER_KEY: Buffer.alloc(32, 3).toString('base64') });
+        const cli = (...args: string[]) => runCli([...args, '--project', p.dir], { env });
+        const mode = async () => JSON.parse((await cli('flags', 'show', '--json')).stdout).flags[0].mode;
+        const applyPort = async (port: number) => {
+          await writeFile(join(p.dir, 'docker-compose.yml'), compose(port));
+          const r = await cli('apply', '--all', '--yes');
+          expect(r.code).toBe(0);
+          return r.stdout;
+        };
+        expect(await applyPort(8080)).toContain('flags legacy_only');
+        const move = (m: string, ...more: string[]) =>
+          cli('flags', 'set', '-s', 'api', '-e', 'production', '--mode', m, ...more, '--reason', 'r');
+        expect((await move('new_with_fallback', '--percent', '50')).code).toBe(0);
+        // Mid-migration: the new plan's canary starts again from the legacy sources.
+        expect(await applyPort(8081)).toContain('flags legacy_only');
+        expect(await mode()).toBe('legacy_only');
+        expect((await move('new_only')).code).toBe(0);
+        expect(await applyPort(8082)).toContain('flags new_only (finalized: kept)');
+        expect(await mode()).toBe('new_only');
       } finally {
         await p.cleanup();
       }
