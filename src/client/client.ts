@@ -146,8 +146,9 @@ export class MigrationCompatibleConfig {
       (p) => new View(p, viewOptions),
       timeoutMs,
     );
-    await client.refresh();
+    // Listening first: a change published while the first fetch runs is not missed.
     await Promise.all(sources.map((s) => s.listen(() => void client.refresh())));
+    await client.refresh();
     client.timer = setInterval(() => void client.refresh(), o.reconcileIntervalMs ?? 5000);
     client.timer.unref();
     return client;
@@ -167,20 +168,19 @@ export class MigrationCompatibleConfig {
     const timed = ++this.reads % SAMPLE_EVERY === 0;
     const t0 = timed ? performance.now() : 0;
     const o = this.view.read(key);
+    if (o.section) return this.sectionSync(key) as T;
     const counts = this.metricsRef.counts;
-    counts[o.served]!++;
+    if (o.served !== null) counts[o.served]!++;
     if (o.extra !== null) counts[o.extra]!++;
     if (timed) this.metricsRef.duration.observe({ service: this.service }, (performance.now() - t0) / 1000);
     if (o.error) throw o.error;
-    if (o.value !== undefined) return o.value as T;
-    const section = this.sectionSync(key);
-    return (section ?? defaultValue) as T;
+    return (o.value === undefined ? defaultValue : o.value) as T;
   }
 
   /** Every key under `prefix`, each read as its flag says, as one object. */
   getSection<T = { [key: string]: Json }>(prefix: string): Promise<T> {
     try {
-      return Promise.resolve((this.sectionSync(prefix) ?? {}) as T);
+      return Promise.resolve(this.sectionSync(prefix) as T);
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -343,11 +343,10 @@ export class MigrationCompatibleConfig {
     }
   }
 
-  private sectionSync(prefix: string): { [key: string]: Json } | undefined {
-    const under = this.view.keys().filter((k) => k.startsWith(`${prefix}.`));
-    if (under.length === 0) return undefined;
+  /** The section's keys, each read under its own flag, nested ({} when none). */
+  private sectionSync(prefix: string): { [key: string]: Json } {
     const out: { [key: string]: Json } = {};
-    for (const key of under) {
+    for (const key of this.view.keysUnder(prefix)) {
       const value = this.getSync<Json | undefined>(key);
       if (value === undefined) continue;
       const path = key.slice(prefix.length + 1).split('.');

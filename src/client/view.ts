@@ -26,15 +26,20 @@ import { Counter } from './metrics.js';
 /** What one read returns and how it is counted. */
 export interface Outcome {
   value: Json | undefined;
-  /** The read as served: new/ok, legacy/ok, legacy/fallback or legacy/error. */
-  served: Counter;
+  /** The read as served: new/ok, legacy/ok, legacy/fallback or legacy/error; null: no source knows the key. */
+  served: Counter | null;
   /** An event beside it: a store error, or a mismatch found while validating. */
   extra: Counter | null;
   /** Thrown instead of returning (new_only, a credential without the master key). */
   error?: Error;
   /** The value is (or holds) a credential: changes are announced without it. */
   credential: boolean;
+  /** The key is a section: read it key by key (each under its own flag). */
+  section?: true;
 }
+
+const UNKNOWN: Outcome = { value: undefined, served: null, extra: null, credential: false };
+const SECTION: Outcome = { value: undefined, served: null, extra: null, credential: false, section: true };
 
 interface Route {
   flag: PublishedFlag;
@@ -62,6 +67,8 @@ export class View {
   private readonly nodes = new Map<string, Json>();
   private readonly routes = new Map<string, Route>();
   private keyList: string[] | null = null;
+  private sections: Set<string> | null = null;
+  private readonly under = new Map<string, string[]>();
 
   constructor(
     readonly publication: Publication | null,
@@ -78,6 +85,25 @@ export class View {
       this.keyList = [...out].sort();
     }
     return this.keyList;
+  }
+
+  /** The keys under a section, sorted. */
+  keysUnder(prefix: string): string[] {
+    let list = this.under.get(prefix);
+    if (list === undefined) {
+      list = this.keys().filter((k) => k.startsWith(`${prefix}.`));
+      this.under.set(prefix, list);
+    }
+    return list;
+  }
+
+  private isSection(key: string): boolean {
+    if (this.sections === null) {
+      this.sections = new Set();
+      for (const k of this.keys())
+        for (let i = k.indexOf('.'); i > 0; i = k.indexOf('.', i + 1)) this.sections.add(k.slice(0, i));
+    }
+    return this.sections.has(key);
   }
 
   flag(key: string): PublishedFlag {
@@ -97,12 +123,18 @@ export class View {
 
   /** The value a read would settle on, for change announcements (no counters, no draw). */
   settled(key: string): Outcome {
-    const route = this.routes.get(key) ?? this.route(key);
+    let route = this.routes.get(key);
+    if (route === undefined) {
+      route = this.route(key);
+      this.routes.set(key, route);
+    }
     return route.fixed ?? (route.flag.percentBp > 0 ? route.store! : route.legacy!);
   }
 
   private route(key: string): Route {
     const flag = this.flag(key);
+    if (this.isSection(key)) return { flag, fixed: SECTION };
+    if (!this.nodes.has(key) && this.publication?.legacy[key] === undefined) return { flag, fixed: UNKNOWN };
     switch (flag.mode) {
       case 'legacy_only':
         return { flag, fixed: this.fromLegacy(key, Counter.legacyOk) };

@@ -104,8 +104,26 @@ describe('cfgmig/client on the embedded store (snapshot files)', () => {
         nope: undefined,
       });
       expect(await client.get('nope', 'fallback')).toBe('fallback');
+      // A section honours each key's own flag: limits.maxOrders back on legacy alone.
+      const moved = await cli(
+        'flags',
+        'set',
+        '-s',
+        'orders',
+        '-e',
+        'production',
+        '--key',
+        'limits.maxOrders',
+        '--mode',
+        'legacy_only',
+        '--reason',
+        'one key back',
+      );
+      expect(moved.code).toBe(0);
+      await client.refresh();
+      expect(await client.get('limits')).toEqual({ maxOrders: 10, features: ['a', 'b', 'c'] });
       const effective = client.effective();
-      expect(effective).toMatchObject({ 'limits.maxOrders': 500, 'http.timeoutMs': 30_000 });
+      expect(effective).toMatchObject({ 'limits.maxOrders': 10, 'http.timeoutMs': 30_000 });
       expect(Object.keys(effective)).not.toContain('auth.signingSecret');
       const text = await client.metrics();
       expect(text).toMatch(

@@ -252,7 +252,7 @@ describe('migration modes', () => {
 
   it("stickiness 'read' draws each read: at 50% both sources serve", () => {
     const v = view([flag('new_with_fallback', 5000)], { stickiness: 'read' });
-    const served = new Set<number>();
+    const served = new Set<number | null>();
     for (let i = 0; i < 200; i++) served.add(v.read('pool.max').served);
     expect(served).toEqual(new Set([Counter.newOk, Counter.legacyOk]));
   });
@@ -268,8 +268,13 @@ describe('migration modes', () => {
     expect(v.read('pool.max')).toMatchObject({ value: undefined, served: Counter.legacyError });
   });
 
-  it('knows the store and legacy keys', () => {
-    expect(view([]).keys()).toEqual(['db.host', 'db.password', 'only.legacy', 'pool.max']);
+  it('knows the store and legacy keys; sections and unknown keys are neither read nor counted', () => {
+    const v = view([flag('new_only', 10_000), flag('legacy_only', 0, 'db.host')]);
+    expect(v.keys()).toEqual(['db.host', 'db.password', 'only.legacy', 'pool.max']);
+    expect(v.keysUnder('db')).toEqual(['db.host', 'db.password']);
+    // A section is read key by key (the client nests them), so db.host's own flag holds.
+    expect(v.read('db')).toMatchObject({ section: true, served: null });
+    expect(v.read('nobody.has.this')).toMatchObject({ value: undefined, served: null, extra: null });
   });
 });
 
