@@ -8,6 +8,7 @@ import { makePlans } from '../api/plan.js';
 import { writePlanFile } from '../adapters/plan-file.js';
 import { openStore } from '../adapters/store/open.js';
 import { hasChanges } from '../core/plan/plan-doc.js';
+import type { RuleProblem } from '../core/plan/model.js';
 import { badInput, ExitCode } from '../errors.js';
 import { planView } from '../output/plan-view.js';
 import { painter, type Io } from '../output/terminal.js';
@@ -40,14 +41,15 @@ export async function run(opts: PlanOptions, io: Io): Promise<number> {
   } finally {
     await db.close();
   }
+  // Rule problems already start with their file and line; others get them in front.
+  const located = (p: RuleProblem): string =>
+    p.file && !p.message.startsWith(`${p.file}:`)
+      ? `${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`
+      : p.message;
   const errors = [
-    ...set.problems.filter((p) => p.severity === 'error').map((p) => `${p.file}:${p.line}: ${p.message}`),
+    ...set.problems.filter((p) => p.severity === 'error').map(located),
     ...set.plans.flatMap(({ doc }) =>
-      doc.problems
-        .filter((p) => p.severity === 'error')
-        .map(
-          (p) => `${doc.service}: ${p.file ? `${p.file}${p.line ? `:${p.line}` : ''}: ` : ''}${p.message}`,
-        ),
+      doc.problems.filter((p) => p.severity === 'error').map((p) => `${doc.service}: ${located(p)}`),
     ),
   ];
   if (errors.length > 0) {

@@ -75,6 +75,8 @@ describe('plan and apply refuse what they must', () => {
     expect(plan.code).toBe(2);
     expect(plan.stderr).toMatch(/no plan written: 1 problem/);
     expect(plan.stderr).toContain('MAX_POSITION');
+    // The rule's file and line, said once.
+    expect(plan.stderr).toMatch(/^ {2}te: rules\/[\w.-]+\.yaml:\d+: rule /m);
     expect(existsSync(join(p.dir, 'plans'))).toBe(false);
   });
 
