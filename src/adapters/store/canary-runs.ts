@@ -22,6 +22,12 @@ export interface CanaryRun {
   state: CanaryState;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
+  /** What the run was started with (steps, bakes, gates, baseline): `--resume` carries on with it. */
+  plan: Json;
+  /** When the current step's bake began (null before the first step). */
+  stepStartedAt: Date | null;
+  /** How the run ended: what decided it (null while it runs). */
+  outcome: Json | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -30,6 +36,7 @@ export interface GateResult {
   step: number;
   gate: string;
   passed: boolean;
+  verdict: 'pass' | 'fail' | 'no-data' | null;
   observed: Json;
   at: Date;
 }
@@ -42,12 +49,15 @@ interface Row {
   state: CanaryState;
   lease_owner: string | null;
   lease_expires_at: Date | null;
+  plan: Json;
+  step_started_at: Date | null;
+  outcome: Json | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS =
-  'id, migration_id, schedule, step, state, lease_owner, lease_expires_at, created_at, updated_at';
+  'id, migration_id, schedule, step, state, lease_owner, lease_expires_at, plan, step_started_at, outcome, created_at, updated_at';
 
 function run(r: Row): CanaryRun {
   return {
@@ -58,6 +68,9 @@ function run(r: Row): CanaryRun {
     state: r.state,
     leaseOwner: r.lease_owner,
     leaseExpiresAt: r.lease_expires_at,
+    plan: r.plan,
+    stepStartedAt: r.step_started_at,
+    outcome: r.outcome,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -65,15 +78,17 @@ function run(r: Row): CanaryRun {
 
 export async function createCanaryRun(
   tx: Queryable,
-  c: { migrationId: string; schedule: number[] },
+  c: { migrationId: string; schedule: number[]; plan?: Json },
   actor: string,
 ): Promise<CanaryRun> {
   checkSchedule(c.schedule);
+  assertStorable('canary plan', c.plan ?? {});
   const [m] = await tx.query('SELECT 1 FROM migrations WHERE id = $1', [c.migrationId]);
   if (!m) throw badInput(`no migration ${c.migrationId}`);
   const [row] = await tx.query<Row>(
-    `INSERT INTO canary_runs (migration_id, schedule, state) VALUES ($1, $2::jsonb, 'pending') RETURNING ${COLUMNS}`,
-    [c.migrationId, JSON.stringify(c.schedule)],
+    `INSERT INTO canary_runs (migration_id, schedule, state, plan) VALUES ($1, $2::jsonb, 'pending', $3::jsonb)
+     RETURNING ${COLUMNS}`,
+    [c.migrationId, JSON.stringify(c.schedule), JSON.stringify(c.plan ?? {})],
   );
   await appendAudit(tx, {
     actor,
@@ -148,14 +163,26 @@ export async function updateCanaryRun(
   tx: Queryable,
   id: number,
   owner: string,
-  change: { step?: number; state?: CanaryState },
+  change: { step?: number; state?: CanaryState; stepStarted?: boolean; outcome?: Json; plan?: Json },
 ): Promise<CanaryRun> {
+  if (change.outcome !== undefined) assertStorable('canary outcome', change.outcome);
+  if (change.plan !== undefined) assertStorable('canary plan', change.plan);
   const [row] = await tx.query<Row>(
-    `UPDATE canary_runs SET step = coalesce($3, step), state = coalesce($4, state), updated_at = now()
+    `UPDATE canary_runs SET step = coalesce($3, step), state = coalesce($4, state), updated_at = now(),
+            step_started_at = CASE WHEN $5::boolean THEN now() ELSE step_started_at END,
+            outcome = coalesce($6::jsonb, outcome), plan = coalesce($7::jsonb, plan)
       WHERE id = $1 AND lease_owner = $2 AND lease_expires_at > now()
         AND ($3::int IS NULL OR ($3::int >= 0 AND $3::int < jsonb_array_length(schedule)))
       RETURNING ${COLUMNS}`,
-    [id, owner, change.step ?? null, change.state ?? null],
+    [
+      id,
+      owner,
+      change.step ?? null,
+      change.state ?? null,
+      change.stepStarted ?? false,
+      change.outcome === undefined ? null : JSON.stringify(change.outcome),
+      change.plan === undefined ? null : JSON.stringify(change.plan),
+    ],
   );
   if (!row) {
     const current = await getCanaryRun(tx, id);
@@ -181,18 +208,26 @@ export async function updateCanaryRun(
 /** Records one gate's judgement at a step; `observed` holds the measured figures, never values. */
 export async function recordGateResult(
   tx: Queryable,
-  g: { canaryRunId: number; step: number; gate: string; passed: boolean; observed?: Json },
+  g: {
+    canaryRunId: number;
+    step: number;
+    gate: string;
+    passed: boolean;
+    verdict?: 'pass' | 'fail' | 'no-data';
+    observed?: Json;
+  },
 ): Promise<void> {
   assertStorable(`gate ${g.gate}`, g);
   await tx.query(
-    `INSERT INTO gate_results (canary_run_id, step, gate, passed, observed) VALUES ($1, $2, $3, $4, $5::jsonb)`,
-    [g.canaryRunId, g.step, g.gate, g.passed, JSON.stringify(g.observed ?? {})],
+    `INSERT INTO gate_results (canary_run_id, step, gate, passed, verdict, observed)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
+    [g.canaryRunId, g.step, g.gate, g.passed, g.verdict ?? null, JSON.stringify(g.observed ?? {})],
   );
 }
 
 export async function listGateResults(db: Queryable, canaryRunId: number): Promise<GateResult[]> {
   return db.query<GateResult>(
-    `SELECT step, gate, passed, observed, at FROM gate_results WHERE canary_run_id = $1 ORDER BY id`,
+    `SELECT step, gate, passed, verdict, observed, at FROM gate_results WHERE canary_run_id = $1 ORDER BY id`,
     [canaryRunId],
   );
 }

@@ -84,6 +84,7 @@ export const CANARY_STATES = [
   'running',
   'paused',
   'promoted',
+  'completed',
   'rolling_back',
   'rolled_back',
   'failed',
