@@ -54,8 +54,8 @@ export const MIGRATION_STATUSES = [
 export type MigrationStatus = (typeof MIGRATION_STATUSES)[number];
 
 /**
- * Where a migration may go from each status. `completed` and `rolled_back` are final;
- * a completed migration is undone by a new migration, not by reopening this one.
+ * Where a migration may go from each status. `rolled_back` is final (a new migration starts
+ * over); a `completed` one can still be rolled back, which is the way back at every step.
  */
 const MIGRATION_MOVES: Record<MigrationStatus, MigrationStatus[]> = {
   pending: ['applying', 'failed'],
@@ -64,7 +64,8 @@ const MIGRATION_MOVES: Record<MigrationStatus, MigrationStatus[]> = {
   canary: ['completed', 'rolling_back'],
   rolling_back: ['rolled_back', 'failed'],
   failed: ['rolling_back'],
-  completed: [],
+  // Completed (100% held) is not final until it is finalized and cleaned up: it can still go back.
+  completed: ['rolling_back'],
   rolled_back: [],
 };
 
