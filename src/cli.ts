@@ -44,6 +44,7 @@ Examples:
   $ cfgmig store info --json                     which store, schema version, row counts
   $ cfgmig history --service api --env production
   $ cfgmig diff --service api --from 1 --to 2    what changed between two versions
+  $ cfgmig rollback --service trading-engine     flags back to legacy, config to the base version
   $ cfgmig keys rotate                           re-wrap credentials under a new master key
   $ cfgmig audit verify                          check the audit log's hash chain
 
@@ -233,6 +234,32 @@ Exit codes: 0 set, 2 bad mode, percentage or usage, 3 the service is locked by a
     .action(runWith(() => import('./commands/flags-set.js')));
 
   program
+    .command('rollback')
+    .description(
+      "execute a migration's rollback plan: flags to legacy_only (published at once), configuration back to the base version as a new version, caches cleared, the service restarted; then verify",
+    )
+    .addOption(projectOption())
+    .requiredOption('-s, --service <id>', 'the service')
+    .option('-e, --env <name>', 'the environment (default: production)')
+    .option(
+      '--migration <id>',
+      'the migration to roll back (default: the newest of the service and environment)',
+    )
+    .option('--reason <text>', 'why, for the audit log (default: "manual rollback")')
+    .option('--restart-timeout <duration>', 'how long the restart command may take, e.g. 30s (default 60s)')
+    .option('--json', 'print as JSON (formatVersion 1)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cfgmig rollback --service trading-engine --reason "error rate up after 25%"
+  $ cfgmig rollback --service api --env staging --migration api.staging.20260101T120000000Z.a1b2c3 --json
+
+Exit codes: 0 rolled back (or already rolled back; verified), 1 a critical step or the verification failed (the report says which; run again to retry), 2 bad usage or no migration to roll back, 3 a canary run's lease or the writer lock is held by another cfgmig, or the migration changed meanwhile (nothing written).`,
+    )
+    .action(runWith(() => import('./commands/rollback.js')));
+
+  program
     .command('publish')
     .description(
       "publish the store's configuration and flags again: snapshot files, and Redis when configured (CFGMIG_REDIS_URL or `redis:`)",
@@ -250,6 +277,59 @@ Example:
 Exit codes: 0 published (or nothing to publish), 1 Redis publication failed (the snapshots are written), 2 bad store or Redis setting, 3 store in use.`,
     )
     .action(runWith(() => import('./commands/publish.js')));
+
+  program
+    .command('canary')
+    .description(
+      'move a service onto the store step by step, judging its health gates, rolling back by itself when one fails',
+    )
+    .addOption(projectOption())
+    .option('-s, --service <id>', 'the service')
+    .option('-e, --env <name>', 'the environment (default production)')
+    .option('--all', 'every service, in waves by dependency (profile.dependsOn)')
+    .option('--phase <phase>', 'the services of one phase: pilot, core, critical or remaining')
+    .option('--steps <list>', 'percentages, e.g. 1,5,25,100 (default: the service profile)')
+    .option('--bake <duration>', 'how long each step holds, e.g. 500ms, 30s, 5m')
+    .option('--interval <duration>', 'how often gates are checked (a gate may set its own)')
+    .option('--resume', 'carry on a run whose runner died, from its recorded step')
+    .option('--abort', 'roll the running canary back')
+    .option('--dry-run', 'judge every gate live without moving a flag')
+    .option('-y, --yes', 'do not ask before each step (never asked in CI)')
+    .option('--concurrency <n>', 'with --all/--phase: services at once (default 1)')
+    .option(
+      '--max-failures <n>',
+      'with --all/--phase: stop starting canaries after this many rollbacks (default 1)',
+    )
+    .option(
+      '--lease <duration>',
+      "how long a runner's lease lasts unless renewed (default 30s): a dead runner's run can be resumed after it",
+    )
+    .option('--json', 'print the whole run as JSON (formatVersion 1)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cfgmig canary --service trading-engine
+  $ cfgmig canary --service api --steps 1,5,25,100 --bake 30s --interval 2s --yes
+  $ cfgmig canary --phase pilot --concurrency 2 --yes
+
+Exit codes: 0 completed (100%), 1 a gate failed and the service was rolled back, 2 bad usage or gate settings, 3 another runner holds the run, 4 paused for a human, 130 interrupted (resumable with --resume).`,
+    )
+    .action(runWith(() => import('./commands/canary.js')));
+
+  program
+    .command('finalize')
+    .description('move a service whose canary completed from 100% new_with_fallback to new_only')
+    .addOption(projectOption())
+    .requiredOption('-s, --service <id>', 'the service')
+    .option('-e, --env <name>', 'the environment (default production)')
+    .option('--guard <duration>', 'how long 100% must have held (default 10m)')
+    .option('--json', 'print as JSON (formatVersion 1)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 finalized (or already), 2 bad usage, 3 not completed or the guard window has not passed.',
+    )
+    .action(runWith(() => import('./commands/finalize.js')));
 
   const keys = program.command('keys').description('the master key that protects credentials');
   keys

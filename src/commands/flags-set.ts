@@ -14,7 +14,7 @@ import { FLAG_MODES, FULL_BP, type FlagMode } from '../core/store/lifecycle.js';
 import { badInput, ExitCode } from '../errors.js';
 import { redisWarning, redisWord } from '../output/published-view.js';
 import type { Io } from '../output/terminal.js';
-import { percent } from './flags-show.js';
+import { percent } from '../output/percent.js';
 
 export interface FlagsSetOptions {
   project: string;

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { listFlags } from '../adapters/store/flags.js';
 import { openStore } from '../adapters/store/open.js';
 import { ExitCode } from '../errors.js';
+import { percent } from '../output/percent.js';
 import { table } from '../output/table.js';
 import type { Io } from '../output/terminal.js';
 
@@ -13,7 +14,6 @@ export interface FlagsShowOptions {
   json?: boolean;
 }
 
-export const percent = (bp: number): string => `${(bp / 100).toFixed(bp % 100 === 0 ? 0 : 2)}%`;
 
 export async function run(opts: FlagsShowOptions, io: Io): Promise<number> {
   const db = await openStore(resolve(opts.project), io.env);

@@ -14,60 +14,37 @@
  *
  * Waits poll with a deadline; nothing here is a timing assertion.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { cleanEnv, REPO, runCli } from '../support/cli.js';
+import { cleanEnv, runCli } from '../support/cli.js';
+import {
+  composeEnv,
+  copyDemoService,
+  DEMO_SERVICE as SERVICE,
+  setComposeValue,
+  startDemo,
+  until,
+  type DemoInstance,
+  type HttpAnswer,
+} from '../support/demo-service.js';
 
-const FIXTURE = join(REPO, 'fixtures/services/demo-service');
-const SERVICE = 'demo-service';
 const MASTER_KEY = randomBytes(32).toString('base64');
 const BAD_URL = 'ftp://bad'; // type url accepts it (`not a url` is a plan error); not http(s)
 
-interface Response {
-  status: number;
-  text: string;
-  json(): Record<string, unknown>;
-}
-
-/** Polls `fn` until it returns something truthy; fails with the last value after `ms`. */
-async function until<T>(what: string, fn: () => Promise<T>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last as T;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms; last: ${String(last)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('fixtures/services/demo-service', () => {
   let dir = '';
+  let cleanup = async (): Promise<void> => undefined;
   let env: Record<string, string> = {};
   let legacy: Record<string, string> = {};
-  let server: ChildProcess | null = null;
-  let port = 0;
-  let stderr = '';
+  let server: DemoInstance | null = null;
   /** Every HTTP response body, to look for the token in. */
   const bodies: string[] = [];
 
   const cli = (...args: string[]) => runCli([...args, '--project', dir], { env });
-  const get = async (path: string): Promise<Response> => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`);
-    const text = await res.text();
-    bodies.push(text);
-    return { status: res.status, text, json: () => JSON.parse(text) as Record<string, unknown> };
+  const get = async (path: string): Promise<HttpAnswer> => {
+    const answer = await server!.get(path);
+    bodies.push(answer.text);
+    return answer;
   };
   const setFlag = async (mode: string, percent?: string): Promise<void> => {
     const set = await cli(
@@ -86,62 +63,25 @@ describe('fixtures/services/demo-service', () => {
     expect(set.stderr).toBe('');
     expect(set.code).toBe(0);
   };
-  const composeEnv = async (): Promise<Record<string, string>> => {
-    const doc = parse(await readFile(join(dir, 'docker-compose.yml'), 'utf8')) as {
-      services: Record<string, { environment: Record<string, string> }>;
-    };
-    return doc.services[SERVICE]!.environment;
-  };
 
   beforeAll(async () => {
-    if (!existsSync(join(REPO, 'dist/client/index.js')))
-      throw new Error('dist/ is missing: run `npm run build` before this test');
-    dir = await mkdtemp(join(tmpdir(), 'cfgmig-demo-service-'));
-    await cp(FIXTURE, dir, { recursive: true });
-    // Its dependencies (package.json) as an install would provide them: this repository as
-    // `cfgmig`, and the prom-client cfgmig itself uses.
-    await mkdir(join(dir, 'node_modules'));
-    await symlink(REPO, join(dir, 'node_modules', 'cfgmig'), 'dir');
-    await symlink(join(REPO, 'node_modules', 'prom-client'), join(dir, 'node_modules', 'prom-client'), 'dir');
+    ({ dir, cleanup } = await copyDemoService());
     env = cleanEnv({ CFGMIG_MASTER_KEY: MASTER_KEY });
-    legacy = await composeEnv();
-
+    legacy = await composeEnv(dir);
     const applied = await cli('apply', '--all', '--yes');
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
-
-    const child = spawn(process.execPath, [join(dir, 'server.mjs')], {
-      cwd: dir,
-      env: cleanEnv({
-        ...legacy,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        CFGMIG_PROJECT_DIR: dir,
-        CFGMIG_RECONCILE_MS: '200',
-        CFGMIG_MASTER_KEY: MASTER_KEY,
-      }),
-      stdio: ['ignore', 'pipe', 'pipe'],
+    server = await startDemo(dir, legacy, {
+      CFGMIG_PROJECT_DIR: dir,
+      CFGMIG_RECONCILE_MS: '200',
+      CFGMIG_MASTER_KEY: MASTER_KEY,
     });
-    server = child;
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const listening = await new Promise<{ event: string; port: number; pid: number }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not listen; stderr: ${stderr}`)), 20_000);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`server exited ${String(code)}; stderr: ${stderr}`));
-      });
-      createInterface({ input: child.stdout! }).once('line', (line) => {
-        clearTimeout(timer);
-        resolve(JSON.parse(line) as { event: string; port: number; pid: number });
-      });
-    });
-    expect(listening).toMatchObject({ event: 'listening', pid: child.pid });
-    port = listening.port;
   });
 
   afterAll(async () => {
-    if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (server && server.child.exitCode === null && server.child.signalCode === null)
+      server.child.kill('SIGKILL');
+    await cleanup();
   });
 
   it('legacy_only: /config shows the legacy values typed and no credential; / answers 200', async () => {
@@ -176,13 +116,8 @@ describe('fixtures/services/demo-service', () => {
   });
 
   it('a bad upstream.url applied to the store makes / fail, and /metrics counts it', async () => {
-    const compose = join(dir, 'docker-compose.yml');
-    const text = await readFile(compose, 'utf8');
-    await writeFile(
-      compose,
-      text.replace(`UPSTREAM_URL: ${legacy.UPSTREAM_URL}`, `UPSTREAM_URL: ${BAD_URL}`),
-    );
-    expect((await composeEnv()).UPSTREAM_URL).toBe(BAD_URL);
+    await setComposeValue(dir, 'UPSTREAM_URL', BAD_URL);
+    expect((await composeEnv(dir)).UPSTREAM_URL).toBe(BAD_URL);
 
     const planned = await cli('plan', '--all');
     expect(planned.code).toBe(0);
@@ -245,11 +180,11 @@ describe('fixtures/services/demo-service', () => {
   });
 
   it('SIGTERM: the server closes and exits 0', async () => {
-    const child = server!;
+    const child = server!.child;
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
     child.kill('SIGTERM');
-    expect(await exited, stderr).toEqual({ code: 0, signal: null });
+    expect(await exited).toEqual({ code: 0, signal: null });
   });
 });

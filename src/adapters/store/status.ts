@@ -3,6 +3,8 @@
  * and its newest migration. What `cfgmig status` shows; the canary and validate commands will
  * add to it.
  */
+import type { Json } from '../../core/store/canonical.js';
+import { latestCanaryRun, listGateResults, type GateResult } from './canary-runs.js';
 import type { Queryable } from './db.js';
 import { listFlags, type Flag } from './flags.js';
 import { listMigrations, type MigrationRecord } from './migration-records.js';
@@ -17,6 +19,20 @@ export interface ServiceStatus {
   flag: Pick<Flag, 'mode' | 'percentBp' | 'migrationId'> | null;
   keyFlags: Pick<Flag, 'key' | 'mode' | 'percentBp'>[];
   migration: Pick<MigrationRecord, 'id' | 'status' | 'baseVersion' | 'targetVersion'> | null;
+  /** The newest migration's latest canary run: where it is and the evidence of its last step. */
+  canary: CanaryStatus | null;
+}
+
+export interface CanaryStatus {
+  runId: number;
+  state: string;
+  /** 1-based step and its share of reads. */
+  step: number;
+  percentBp: number;
+  /** How it ended, when it did: the result and what decided it. */
+  outcome: Json | null;
+  /** Every measurement of the current (or deciding) step, oldest first. */
+  evidence: Omit<GateResult, 'step'>[];
 }
 
 export async function serviceStatus(
@@ -43,7 +59,16 @@ export async function serviceStatus(
     const k = id(service, environment);
     let r = rows.get(k);
     if (!r) {
-      r = { service, environment, version: 0, updatedAt: null, flag: null, keyFlags: [], migration: null };
+      r = {
+        service,
+        environment,
+        version: 0,
+        updatedAt: null,
+        flag: null,
+        keyFlags: [],
+        migration: null,
+        canary: null,
+      };
       rows.set(k, r);
     }
     return r;
@@ -66,7 +91,22 @@ export async function serviceStatus(
       };
     }
   }
+  for (const r of rows.values()) if (r.migration) r.canary = await canaryStatus(db, r.migration.id);
   return [...rows.values()].sort((a, b) =>
     a.service === b.service ? a.environment.localeCompare(b.environment) : a.service.localeCompare(b.service),
   );
+}
+
+async function canaryStatus(db: Queryable, migrationId: string): Promise<CanaryStatus | null> {
+  const run = await latestCanaryRun(db, migrationId);
+  if (!run) return null;
+  const results = await listGateResults(db, run.id);
+  return {
+    runId: run.id,
+    state: run.state,
+    step: run.step + 1,
+    percentBp: run.schedule[run.step] ?? 0,
+    outcome: run.outcome,
+    evidence: results.filter((g) => g.step === run.step).map(({ step: _, ...g }) => g),
+  };
 }
