@@ -14,7 +14,6 @@ export interface FlagsShowOptions {
   json?: boolean;
 }
 
-
 export async function run(opts: FlagsShowOptions, io: Io): Promise<number> {
   const db = await openStore(resolve(opts.project), io.env);
   try {
