@@ -45,6 +45,17 @@ function count(text: string | undefined, flag: string, fallback: number): number
   return Number(text);
 }
 
+/**
+ * Canaries at once. At most MAX_CONCURRENCY: each holds a writer lock on one store connection
+ * while its flag moves in a transaction on another, and the store's pool has ten.
+ */
+const MAX_CONCURRENCY = 4;
+function concurrency(text: string | undefined): number {
+  const n = count(text, '--concurrency', 1);
+  if (n > MAX_CONCURRENCY) throw badInput(`--concurrency is at most ${MAX_CONCURRENCY}, got ${n}`);
+  return n;
+}
+
 export async function run(opts: CanaryOptions, io: Io): Promise<number> {
   const fleet = Boolean(opts.all || opts.phase);
   if (fleet === Boolean(opts.service))
@@ -97,7 +108,7 @@ export async function run(opts: CanaryOptions, io: Io): Promise<number> {
       ...base,
       services: project.services,
       ...(opts.phase ? { phase: opts.phase as Phase } : {}),
-      concurrency: count(opts.concurrency, '--concurrency', 1),
+      concurrency: concurrency(opts.concurrency),
       maxFailures: count(opts.maxFailures, '--max-failures', 1),
       perService: (id, go) => go({ onEvent: logger(io, id) }),
     });
