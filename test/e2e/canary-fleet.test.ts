@@ -12,8 +12,11 @@ import { makeProject } from '../support/project.js';
 
 const SERVICES = ['db', 'api', 'web', 'batch'];
 
-/** db ← api ← web, and batch alone; `fail` names the services whose gate fails. */
-function project(fail: string[]) {
+/**
+ * db ← api ← web, and batch alone; `fail` names the services whose gate fails, `pause` those
+ * whose gate has no data (a closed port) and pauses on it.
+ */
+function project(fail: string[], pause: string[] = []) {
   const compose = ['services:'];
   for (const s of SERVICES)
     compose.push(`  ${s}:`, `    image: ${s}`, '    environment:', `      SERVICE_PORT: "80"`);
@@ -31,13 +34,10 @@ function project(fail: string[]) {
     'services:',
   ];
   for (const s of SERVICES) {
-    yaml.push(
-      `  ${s}:`,
-      `    profile: ${profile[s]}`,
-      '    canary:',
-      '      gates:',
-      `        - { name: smoke, type: command, run: '${fail.includes(s) ? 'exit 1' : `test "$CFGMIG_SERVICE" = ${s}`}', interval: 100ms, consecutiveFailures: 1 }`,
-    );
+    const gate = pause.includes(s)
+      ? `{ name: reads, type: config-reads, url: 'http://127.0.0.1:1/metrics', interval: 100ms, noData: pause }`
+      : `{ name: smoke, type: command, run: '${fail.includes(s) ? 'exit 1' : `test "$CFGMIG_SERVICE" = ${s}`}', interval: 100ms, consecutiveFailures: 1 }`;
+    yaml.push(`  ${s}:`, `    profile: ${profile[s]}`, '    canary:', '      gates:', `        - ${gate}`);
   }
   return makeProject({
     'docker-compose.yml': `${compose.join('\n')}\n`,
@@ -121,6 +121,33 @@ describe('cfgmig canary for a fleet', () => {
           e.result.outcome,
         ]),
       ).toEqual([['db', 'completed']]);
+    } finally {
+      await p.cleanup();
+    }
+  }, 120_000);
+
+  it('a gate without data pauses the run (exit 4); --abort then rolls it back', async () => {
+    const p = await project([], ['batch']);
+    try {
+      const cli = (...args: string[]) => runCli([...args, '--project', p.dir], { env });
+      expect((await cli('apply', '--all', '--yes')).code).toBe(0);
+      const paused = await cli('canary', '--service', 'batch', ...FAST);
+      expect(paused.code, paused.stderr).toBe(4);
+      expect(JSON.parse(paused.stdout)).toMatchObject({ outcome: 'paused', decidedBy: { step: 0 } });
+      expect(JSON.parse(paused.stdout).decidedBy.why).toMatch(/^reads: no data .*no-data policy is pause/);
+      const status = JSON.parse((await cli('status', '--service', 'batch', '--json')).stdout).services[0];
+      expect(status.canary).toMatchObject({ state: 'paused', step: 1, percentBp: 5000 });
+      // A paused run is not a free slot: a new run is refused until it is resumed or aborted.
+      expect((await cli('canary', '--service', 'batch', ...FAST)).code).toBe(3);
+      const aborted = await cli('canary', '--service', 'batch', '--abort', '--json');
+      expect(aborted.code, aborted.stderr).toBe(0);
+      expect(JSON.parse(aborted.stdout)).toMatchObject({
+        outcome: 'aborted',
+        rollback: { status: 'rolled_back' },
+      });
+      expect(
+        JSON.parse((await cli('flags', 'show', '--service', 'batch', '--json')).stdout).flags[0].mode,
+      ).toBe('legacy_only');
     } finally {
       await p.cleanup();
     }
