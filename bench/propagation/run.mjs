@@ -37,25 +37,23 @@
  * Prints figures and whether targets are met; asserts nothing. Cleans up processes, database,
  * Redis keys and temp folders also on failure or Ctrl-C. Exits 1 only when the bench breaks.
  */
-import { fork, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { positiveInt, printHelp, reportFailure, usage } from '../lib/args.mjs';
-import { checkBuilt, PG_ADMIN_URL, pgAdmin } from '../lib/setup.mjs';
+import { cleanupAll, tempDir } from '../lib/cleanup.mjs';
+import { freshStoreAndPrefix, REDIS_URL, redisReachable } from '../lib/servers.mjs';
+import { checkBuilt, cliEnv, machine, PG_ADMIN_URL, pgAdmin, runCli as cli } from '../lib/setup.mjs';
+import { fmt, msSummary, percentile, summarize, verdict } from '../lib/stats.mjs';
+import { ask, forkWorkers, stopWorkers } from '../lib/workers.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
-const CFGMIG_BIN = resolve(REPO, 'bin/cfgmig.js');
 const WORKER = resolve(HERE, 'worker.mjs');
 const FIXTURE = resolve(REPO, 'fixtures/services/demo-service');
 const SERVICE = 'demo-service';
 const ENVIRONMENT = 'production';
-const REDIS_URL = process.env.CFGMIG_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TARGETS = { redisP99Ms: 50, filesP99Ms: 250, getPerSec: 2_000_000 };
 const PERCENTS = ['10', '20'];
 const READ_KEYS = ['upstream.url', 'upstream.timeoutMs', 'greeting'];
@@ -83,86 +81,8 @@ function parseArgs(argv) {
 // Helpers
 // ------------------------------------------------------------------------------------------
 
-const wall = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/** Nearest-rank percentile. */
-const percentile = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-};
-const fmt = (x, digits = 1) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(digits));
 const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '-');
-const verdict = (ok) => (ok ? 'met' : 'MISSED');
-
-/** Cleanups run in reverse order, once, on success, failure or a signal. */
-const cleanups = [];
-let cleaning = null;
-function cleanupAll() {
-  cleaning ??= (async () => {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch (err) {
-        console.error(`cleanup failed: ${err.message ?? err}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: cleaning up`);
-    cleanupAll().finally(() => process.exit(130));
-  });
-}
-
-/** Runs the built CLI; resolves with its output and the wall clock when it exited. */
-function cli(args, env) {
-  return new Promise((done, reject) => {
-    const started = wall();
-    const child = spawn(process.execPath, [CFGMIG_BIN, ...args], {
-      cwd: REPO,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (out += b));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const returned = wall();
-      if (code !== 0) reject(new Error(`cfgmig ${args.join(' ')} exited ${code}:\n${out}`));
-      else done({ started, returned, output: out });
-    });
-  });
-}
-
-async function redisReachable() {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  r.on('error', () => undefined);
-  try {
-    await r.connect();
-    return (await r.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
-}
-
-async function dropRedisPrefix(prefix) {
-  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await r.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
-  }
-}
 
 // ------------------------------------------------------------------------------------------
 // Setup
@@ -170,34 +90,18 @@ async function dropRedisPrefix(prefix) {
 
 /** A copy of demo-service, applied; returns what clients and the CLI need. */
 async function makeProject(mode) {
-  const dir = mkdtempSync(join(tmpdir(), `cfgmig-bench-propagation-${mode}-`));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(`cfgmig-bench-propagation-${mode}-`);
   cpSync(FIXTURE, dir, { recursive: true });
   const compose = parse(readFileSync(join(dir, 'docker-compose.yml'), 'utf8'));
   const legacy = compose.services[SERVICE].environment;
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? tmpdir(),
-    NO_COLOR: '1',
-    CFGMIG_MASTER_KEY: randomBytes(32).toString('base64'),
-  };
+  const env = cliEnv();
   const options = { service: SERVICE, environment: ENVIRONMENT, legacy };
   let where = `embedded store in ${dir}`;
   if (mode === 'redis') {
-    const database = `cfgmig_bench_${randomBytes(6).toString('hex')}`;
-    const prefix = `cfgmig_bench_${randomBytes(6).toString('hex')}:`;
-    await pgAdmin((c) => c.query(`CREATE DATABASE ${database}`));
-    cleanups.push(() => pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)));
-    cleanups.push(() => dropRedisPrefix(prefix));
-    const u = new URL(PG_ADMIN_URL);
-    u.pathname = `/${database}`;
-    Object.assign(env, {
-      CFGMIG_STORE_URL: u.toString(),
-      CFGMIG_REDIS_URL: REDIS_URL,
-      CFGMIG_REDIS_PREFIX: prefix,
-    });
-    Object.assign(options, { redis: { url: REDIS_URL, prefix }, store: u.toString() });
-    where = `PostgreSQL database ${database} on ${u.host}, Redis ${REDIS_URL} prefix ${prefix}`;
+    const servers = await freshStoreAndPrefix();
+    Object.assign(env, servers.env);
+    Object.assign(options, { redis: { url: REDIS_URL, prefix: servers.prefix }, store: servers.storeUrl });
+    where = servers.where;
   } else {
     options.projectDir = dir;
   }
@@ -214,70 +118,17 @@ function publishedFlagsVersion(dir) {
 
 /** Forks the workers and connects `clients` instances across them. */
 async function startWorkers(opts, options) {
-  const workers = [];
-  cleanups.push(async () => {
-    for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
-  });
   const per = Math.floor(opts.clients / opts.processes);
   const extra = opts.clients % opts.processes;
   let base = 0;
-  const ready = [];
+  const starts = [];
   for (let i = 0; i < opts.processes; i++) {
     const count = per + (i < extra ? 1 : 0);
-    const w = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    workers.push(w);
-    ready.push(reply(w, 'ready', 60_000));
-    w.send({ type: 'start', options, count, base });
+    starts.push({ type: 'start', options, count, base });
     base += count;
   }
-  const versions = (await Promise.all(ready)).flatMap((m) => m.versions);
-  return { workers, versions };
-}
-
-function reply(w, type, timeoutMs) {
-  return new Promise((done, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`worker ${w.pid}: no '${type}' within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onMessage = (m) => {
-      if (m.type === 'error') {
-        cleanup();
-        reject(new Error(`worker ${w.pid}: ${m.message}`));
-      } else if (m.type === type) {
-        cleanup();
-        done(m);
-      }
-    };
-    const onExit = (code) => {
-      cleanup();
-      reject(new Error(`worker ${w.pid} exited ${code} waiting for '${type}'`));
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      w.off('message', onMessage);
-      w.off('exit', onExit);
-    };
-    w.on('message', onMessage);
-    w.on('exit', onExit);
-  });
-}
-
-async function stopWorkers(workers) {
-  await Promise.all(
-    workers.map(
-      (w) =>
-        new Promise((done) => {
-          if (w.exitCode !== null || w.signalCode !== null) return done();
-          const timer = setTimeout(() => w.kill('SIGKILL'), 5000);
-          w.once('exit', () => {
-            clearTimeout(timer);
-            done();
-          });
-          w.send({ type: 'stop' });
-        }),
-    ),
-  );
+  const { workers, ready } = await forkWorkers(WORKER, starts);
+  return { workers, versions: ready.flatMap((m) => m.versions) };
 }
 
 // ------------------------------------------------------------------------------------------
@@ -318,11 +169,12 @@ async function propagation(mode, project, opts) {
     );
     const version = publishedFlagsVersion(project.dir);
     const answers = await Promise.all(
-      workers.map((w) => {
-        const r = reply(w, 'observed', ROUND_TIMEOUT_MS + 5000);
-        w.send({ type: 'await', version, timeoutMs: ROUND_TIMEOUT_MS });
-        return r;
-      }),
+      ask(
+        workers,
+        { type: 'await', version, timeoutMs: ROUND_TIMEOUT_MS },
+        'observed',
+        ROUND_TIMEOUT_MS + 5000,
+      ),
     );
     if (round === 0) continue; // warm-up
     cliMs.push(run.returned - run.started);
@@ -336,31 +188,27 @@ async function propagation(mode, project, opts) {
     await sleep(100);
   }
   await stopWorkers(workers);
+  const spreadSummary = summarize(spread);
   const r = {
     samples: latencies.length,
     missing,
     min: Math.min(...latencies),
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    max: Math.max(...latencies),
+    ...summarize(latencies),
     negative: latencies.filter((x) => x < 0).length,
     cliP50: percentile(cliMs, 50),
-    spreadP50: percentile(spread, 50),
-    spreadP99: percentile(spread, 99),
-    spreadMax: Math.max(...spread),
+    spreadP50: spreadSummary.p50,
+    spreadP99: spreadSummary.p99,
+    spreadMax: spreadSummary.max,
   };
   console.log(
     `  ${opts.rounds} rounds × ${opts.clients} clients: ${r.samples} observations` +
       `${missing ? `, ${missing} MISSING (not seen within ${ROUND_TIMEOUT_MS} ms)` : ''}`,
   );
   console.log(
-    `  latency after \`flags set\` returned: p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, max ${fmt(r.max)} ms ` +
+    `  latency after \`flags set\` returned: ${msSummary(r)} ` +
       `(min ${fmt(r.min)} ms; ${r.negative} of ${r.samples} seen before the CLI process had exited)`,
   );
-  console.log(
-    `  after the round's first instance saw it: p50 ${fmt(r.spreadP50)} ms, p99 ${fmt(r.spreadP99)} ms, ` +
-      `max ${fmt(r.spreadMax)} ms`,
-  );
+  console.log(`  after the round's first instance saw it: ${msSummary(spreadSummary)}`);
   console.log(`  \`cfgmig flags set\` itself, spawn to exit: median ${fmt(r.cliP50, 0)} ms`);
   return r;
 }
@@ -445,7 +293,7 @@ async function readThroughput(project, opts) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   console.log(
-    `bench propagation — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; ` +
+    `bench propagation — ${machine()}; ` +
       `${opts.clients} clients in ${opts.processes} processes, ${opts.rounds} rounds, mode ${opts.mode}`,
   );
   checkBuilt(REPO);

@@ -16,13 +16,9 @@
  *                                          times[i] = when instance i first showed a version >= it
  *   {type: 'stop'}                         close the clients and exit
  */
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { wall } from '../lib/stats.mjs';
+import { closeAll, MigrationCompatibleConfig, serveParent } from '../lib/worker-side.mjs';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const { MigrationCompatibleConfig } = await import(pathToFileURL(resolve(REPO, 'dist/client/index.js')).href);
-
-const wall = () => performance.timeOrigin + performance.now();
 let clients = [];
 /** Per instance: [version, first wall time seen], in the order seen. */
 let seen = [];
@@ -70,18 +66,7 @@ function awaitVersion({ version, timeoutMs }) {
 
 async function stop() {
   if (poll) clearInterval(poll);
-  await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
-  process.exit(0);
+  await closeAll(clients);
 }
 
-process.on('message', (m) => {
-  if (m.type === 'start')
-    start(m).catch((err) => {
-      process.send({ type: 'error', message: err.stack ?? String(err) });
-      process.exit(1);
-    });
-  else if (m.type === 'await') awaitVersion(m);
-  else if (m.type === 'stop') void stop();
-});
-// The parent gone (crashed, killed): no orphan keeps its connections open.
-process.on('disconnect', () => process.exit(0));
+serveParent({ start, onAwait: awaitVersion, stop });

@@ -31,22 +31,22 @@
  * Prints figures and whether the target is met; asserts nothing. Cleans up workers, database,
  * Redis keys and the temp folder also on failure or Ctrl-C. Exits 1 only when the bench breaks.
  */
-import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
 import { positiveInt, printHelp, reportFailure, usage } from '../lib/args.mjs';
-import { checkBuilt, PG_ADMIN_URL, pgAdmin } from '../lib/setup.mjs';
+import { cleanupAll, onCleanup, tempDir } from '../lib/cleanup.mjs';
+import { freshStoreAndPrefix, REDIS_URL, redisReachable } from '../lib/servers.mjs';
+import { checkBuilt, cliEnv, machine, pgAdmin, runCli as cli } from '../lib/setup.mjs';
+import { fmt, msSummary, percentile, summarize, verdict, wall } from '../lib/stats.mjs';
+import { ask, forkWorkers, stopWorkers } from '../lib/workers.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
-const CFGMIG_BIN = resolve(REPO, 'bin/cfgmig.js');
 const WORKER = resolve(HERE, 'worker.mjs');
 const ENVIRONMENT = 'production';
-const REDIS_URL = process.env.CFGMIG_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TARGET_MS = 2000;
 const KEY = 'database.pool.max';
 const STORE_VALUE = 20;
@@ -62,109 +62,6 @@ function parseArgs(argv) {
     else throw usage(`unknown argument ${a} (see --help)`);
   }
   return opts;
-}
-
-const wall = () => performance.timeOrigin + performance.now();
-/** Nearest-rank percentile. */
-const percentile = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-};
-const fmt = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
-
-/** Cleanups run in reverse order, once, on success, failure or a signal. */
-const cleanups = [];
-let cleaning = null;
-function cleanupAll() {
-  cleaning ??= (async () => {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch (err) {
-        console.error(`cleanup failed: ${err.message ?? err}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: cleaning up`);
-    cleanupAll().finally(() => process.exit(130));
-  });
-}
-
-function cli(args, env) {
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [CFGMIG_BIN, ...args], {
-      cwd: REPO,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (out += b));
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? done(out) : reject(new Error(`cfgmig ${args.join(' ')} exited ${code}:\n${out}`)),
-    );
-  });
-}
-
-async function redisReachable() {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  r.on('error', () => undefined);
-  try {
-    await r.connect();
-    return (await r.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
-}
-
-async function dropRedisPrefix(prefix) {
-  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await r.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
-  }
-}
-
-function reply(w, type, timeoutMs) {
-  return new Promise((done, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`worker ${w.pid}: no '${type}' within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onMessage = (m) => {
-      if (m.type === 'error') {
-        cleanup();
-        reject(new Error(`worker ${w.pid}: ${m.message}`));
-      } else if (m.type === type) {
-        cleanup();
-        done(m);
-      }
-    };
-    const onExit = (code) => {
-      cleanup();
-      reject(new Error(`worker ${w.pid} exited ${code} waiting for '${type}'`));
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      w.off('message', onMessage);
-      w.off('exit', onExit);
-    };
-    w.on('message', onMessage);
-    w.on('exit', onExit);
-  });
 }
 
 /** The project: N services, a credential each, a restart command each. */
@@ -211,35 +108,19 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const processes = Math.min(opts.services, Math.max(2, Math.min(4, cpus().length)));
   console.log(
-    `bench rollback — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; ` +
+    `bench rollback — ${machine()}; ` +
       `${opts.services} services, one client each in ${processes} worker processes`,
   );
   checkBuilt(REPO);
   if (!(await redisReachable())) throw new Error(`Redis is not reachable at ${REDIS_URL}`);
   await pgAdmin((c) => c.query('SELECT 1'));
 
-  const dir = mkdtempSync(join(tmpdir(), 'cfgmig-bench-rollback-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('cfgmig-bench-rollback-');
   const services = Array.from({ length: opts.services }, (_, i) => `svc-${String(i).padStart(3, '0')}`);
   writeProject(dir, services);
-  const database = `cfgmig_bench_${randomBytes(6).toString('hex')}`;
-  const prefix = `cfgmig_bench_${randomBytes(6).toString('hex')}:`;
-  await pgAdmin((c) => c.query(`CREATE DATABASE ${database}`));
-  cleanups.push(() => pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)));
-  cleanups.push(() => dropRedisPrefix(prefix));
-  const u = new URL(PG_ADMIN_URL);
-  u.pathname = `/${database}`;
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? tmpdir(),
-    NO_COLOR: '1',
-    CFGMIG_MASTER_KEY: randomBytes(32).toString('base64'),
-    CFGMIG_STORE_URL: u.toString(),
-    CFGMIG_REDIS_URL: REDIS_URL,
-    CFGMIG_REDIS_PREFIX: prefix,
-    CFGMIG_ACTOR: 'bench-rollback',
-  };
-  console.log(`PostgreSQL database ${database} on ${u.host}, Redis ${REDIS_URL} prefix ${prefix}`);
+  const servers = await freshStoreAndPrefix();
+  const env = { ...cliEnv(), ...servers.env, CFGMIG_ACTOR: 'bench-rollback' };
+  console.log(servers.where);
 
   let t = wall();
   await cli(['apply', '--all', '--yes', '--project', dir], env);
@@ -251,7 +132,7 @@ async function main() {
   const { publishAll } = await dist('adapters/publish.js');
   const { rollbackMigration } = await dist('api/rollback.js');
   const db = await openStore(dir, env);
-  cleanups.push(() => db.close());
+  onCleanup(() => db.close());
   for (const service of services) {
     await db.transaction((tx) =>
       setFlag(
@@ -266,37 +147,29 @@ async function main() {
     throw new Error('publishing the 100% flags to Redis failed');
 
   // Clients, spread over the workers.
-  const workers = [];
-  cleanups.push(async () => {
-    for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
-  });
   const options = {
     environment: ENVIRONMENT,
-    redis: { url: REDIS_URL, prefix },
+    redis: { url: REDIS_URL, prefix: servers.prefix },
     legacy: { SERVICE_PORT: '8080', POOL_MAX: String(LEGACY_VALUE) },
     reconcileIntervalMs: 5000,
   };
   const shares = Array.from({ length: processes }, (_, i) => services.filter((_, j) => j % processes === i));
   t = wall();
-  await Promise.all(
-    shares.map((share) => {
-      const w = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      workers.push(w);
-      const ready = reply(w, 'ready', 60_000);
-      w.send({ type: 'start', options, services: share, key: KEY, storeValue: STORE_VALUE });
-      return ready;
-    }),
+  const { workers } = await forkWorkers(
+    WORKER,
+    shares.map((share) => ({ type: 'start', options, services: share, key: KEY, storeValue: STORE_VALUE })),
   );
   console.log(
     `${opts.services} clients connected in ${processes} processes (${fmt(wall() - t)} ms), all reading the store's ${KEY} = ${STORE_VALUE} at 100%`,
   );
 
   // The rollback of every service at once.
-  const observed = workers.map((w) => {
-    const r = reply(w, 'observed', OBSERVE_TIMEOUT_MS + 5000);
-    w.send({ type: 'await', legacyValue: LEGACY_VALUE, timeoutMs: OBSERVE_TIMEOUT_MS });
-    return r;
-  });
+  const observed = ask(
+    workers,
+    { type: 'await', legacyValue: LEGACY_VALUE, timeoutMs: OBSERVE_TIMEOUT_MS },
+    'observed',
+    OBSERVE_TIMEOUT_MS + 5000,
+  );
   await new Promise((r) => setTimeout(r, 50)); // the workers' polls are running
   const start = wall();
   const outcomes = await Promise.all(
@@ -334,28 +207,13 @@ async function main() {
       (missing ? ` (${missing} NOT within ${OBSERVE_TIMEOUT_MS} ms)` : ''),
   );
   const total = missing ? Infinity : Math.max(...seen);
-  console.log(
-    `  per client: p50 ${fmt(percentile(seen, 50))} ms, p99 ${fmt(percentile(seen, 99))} ms, max ${fmt(Math.max(...seen))} ms`,
-  );
+  console.log(`  per client: ${msSummary(summarize(seen))}`);
   console.log(`  total, until every client had observed it: ${fmt(total)} ms`);
   console.log(
-    `\ntarget: every client within ${TARGET_MS} ms: ${total < TARGET_MS && bad.length === 0 ? 'met' : 'MISSED'}`,
+    `\ntarget: every client within ${TARGET_MS} ms: ${verdict(total < TARGET_MS && bad.length === 0)}`,
   );
 
-  await Promise.all(
-    workers.map(
-      (w) =>
-        new Promise((done) => {
-          if (w.exitCode !== null || w.signalCode !== null) return done();
-          const timer = setTimeout(() => w.kill('SIGKILL'), 5000);
-          w.once('exit', () => {
-            clearTimeout(timer);
-            done();
-          });
-          w.send({ type: 'stop' });
-        }),
-    ),
-  );
+  await stopWorkers(workers);
 }
 
 main()

@@ -13,13 +13,9 @@
  *   {type: 'await', legacyValue, timeoutMs}  answer {type: 'observed', times} (null: not seen)
  *   {type: 'stop'}                           close the clients and exit
  */
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { wall } from '../lib/stats.mjs';
+import { closeAll, MigrationCompatibleConfig, serveParent } from '../lib/worker-side.mjs';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const { MigrationCompatibleConfig } = await import(pathToFileURL(resolve(REPO, 'dist/client/index.js')).href);
-
-const wall = () => performance.timeOrigin + performance.now();
 let clients = [];
 let key = '';
 
@@ -58,19 +54,4 @@ function awaitRollback({ legacyValue, timeoutMs }) {
   }, 1);
 }
 
-async function stop() {
-  await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
-  process.exit(0);
-}
-
-process.on('message', (m) => {
-  if (m.type === 'start')
-    start(m).catch((err) => {
-      process.send({ type: 'error', message: err.stack ?? String(err) });
-      process.exit(1);
-    });
-  else if (m.type === 'await') awaitRollback(m);
-  else if (m.type === 'stop') void stop();
-});
-// The parent gone (crashed, killed): no orphan keeps its connections open.
-process.on('disconnect', () => process.exit(0));
+serveParent({ start, onAwait: awaitRollback, stop: () => closeAll(clients) });

@@ -18,20 +18,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { makeProbe, type GateProbe } from '../../src/adapters/canary/probes.js';
 import type { GateContext, Measurement } from '../../src/core/canary/gate-model.js';
 import { parseGates } from '../../src/core/canary/gate-parse.js';
-import { cleanEnv, REPO, runCli } from '../support/cli.js';
+import { cleanEnv, runCli } from '../support/cli.js';
+import {
+  composeEnv,
+  copyDemoService,
+  DEMO_SERVICE as SERVICE,
+  startDemo,
+  until as untilWithin,
+  type DemoInstance,
+} from '../support/demo-service.js';
 
-const FIXTURE = join(REPO, 'fixtures/services/demo-service');
-const SERVICE = 'demo-service';
 const MASTER_KEY = randomBytes(32).toString('base64');
 const PROMETHEUS = '/usr/bin/prometheus';
 const HAVE_PROMETHEUS = existsSync(PROMETHEUS);
@@ -42,21 +45,9 @@ if (!HAVE_PROMETHEUS && !IN_CI)
     `gates e2e: ${PROMETHEUS} not found; the prometheus gate tests are SKIPPED (mandatory under CI=true)`,
   );
 
-/** Polls `fn` until it returns something truthy; fails with the last value after `ms`. */
-async function until<T>(what: string, fn: () => Promise<T>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last as T;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Polls `fn` every 100 ms until it returns something truthy; fails with the last value after `ms`. */
+const until = <T>(what: string, fn: () => Promise<T>, ms = 30_000): Promise<T> =>
+  untilWithin(what, fn, ms, 100);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -83,8 +74,9 @@ const gate = (raw: Record<string, unknown>): GateProbe =>
 
 describe('gate probes against demo-service and Prometheus', () => {
   let dir = '';
+  let cleanup = async (): Promise<void> => undefined;
   let env: Record<string, string> = {};
-  const servers: { child: ChildProcess; port: number; stderr: () => string }[] = [];
+  const servers: DemoInstance[] = [];
   let prometheus: ChildProcess | null = null;
   let promStderr = '';
   let promUrl = '';
@@ -108,48 +100,18 @@ describe('gate probes against demo-service and Prometheus', () => {
   };
 
   async function startServer(name: string): Promise<void> {
-    const legacy = (
-      parse(await readFile(join(dir, 'docker-compose.yml'), 'utf8')) as {
-        services: Record<string, { environment: Record<string, string> }>;
-      }
-    ).services[SERVICE]!.environment;
-    const child = spawn(process.execPath, [join(dir, 'server.mjs')], {
-      cwd: dir,
-      env: cleanEnv({
-        ...legacy,
-        PORT: '0',
-        HOST: '127.0.0.1',
+    servers.push(
+      await startDemo(dir, await composeEnv(dir), {
         CFGMIG_PROJECT_DIR: dir,
         CFGMIG_RECONCILE_MS: '200',
         CFGMIG_MASTER_KEY: MASTER_KEY,
         CFGMIG_INSTANCE_ID: name,
       }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} did not listen; stderr: ${stderr}`)), 20_000);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`${name} exited ${String(code)}; stderr: ${stderr}`));
-      });
-      createInterface({ input: child.stdout! }).once('line', (line) => {
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { port: number }).port);
-      });
-    });
-    servers.push({ child, port, stderr: () => stderr });
+    );
   }
 
   beforeAll(async () => {
-    if (!existsSync(join(REPO, 'dist/client/index.js')))
-      throw new Error('dist/ is missing: run `npm run build` before this test');
-    dir = await mkdtemp(join(tmpdir(), 'cfgmig-gates-'));
-    await cp(FIXTURE, dir, { recursive: true });
-    await mkdir(join(dir, 'node_modules'));
-    await symlink(REPO, join(dir, 'node_modules', 'cfgmig'), 'dir');
-    await symlink(join(REPO, 'node_modules', 'prom-client'), join(dir, 'node_modules', 'prom-client'), 'dir');
+    ({ dir, cleanup } = await copyDemoService());
     env = cleanEnv({ CFGMIG_MASTER_KEY: MASTER_KEY });
     const applied = await cli('apply', '--all', '--yes');
     expect(applied.stderr).toBe('');
@@ -162,7 +124,7 @@ describe('gate probes against demo-service and Prometheus', () => {
   afterAll(async () => {
     await stop(prometheus);
     await Promise.all(servers.map((s) => stop(s.child)));
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await cleanup();
   });
 
   describe('http', () => {

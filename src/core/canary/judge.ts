@@ -269,6 +269,20 @@ function usable(pairs: readonly ScrapePair[]): { previous: readonly Sample[]; cu
   );
 }
 
+/** The no-data measurement of a scraping gate whose window has no usable start and end scrape. */
+function noScrapePair(spec: GateSpec, pairs: readonly ScrapePair[], scrapes: Json, at: string): Measurement {
+  const missing =
+    pairs.length === 0 ? 'no URLs' : `no scrape pair from ${pairs.length} URL${pairs.length > 1 ? 's' : ''}`;
+  return measurement(
+    spec,
+    'no-data',
+    null,
+    `${missing} (the window needs a start and an end)`,
+    { scrapes },
+    at,
+  );
+}
+
 function sumIncrease(
   pairs: readonly { previous: readonly Sample[]; current: readonly Sample[] }[],
   sel: Selector,
@@ -394,20 +408,7 @@ export function judgeMetrics(
 ): Measurement {
   const scrapes = pairsInputs(pairs);
   const ok = usable(pairs);
-  if (ok.length === 0) {
-    const missing =
-      pairs.length === 0
-        ? 'no URLs'
-        : `no scrape pair from ${pairs.length} URL${pairs.length > 1 ? 's' : ''}`;
-    return measurement(
-      spec,
-      'no-data',
-      null,
-      `${missing} (the window needs a start and an end)`,
-      { scrapes },
-      at,
-    );
-  }
+  if (ok.length === 0) return noScrapePair(spec, pairs, scrapes, at);
   const parts: [string, Part][] = [];
   if (spec.ratio) parts.push(['ratio', ratioPart(spec.ratio, ok)]);
   if (spec.latency) parts.push(['latency', latencyPart(spec.latency, ok, baseline)]);
@@ -442,20 +443,7 @@ export function judgeConfigReads(
 ): Measurement {
   const scrapes = pairsInputs(pairs);
   const ok = usable(pairs);
-  if (ok.length === 0) {
-    const missing =
-      pairs.length === 0
-        ? 'no URLs'
-        : `no scrape pair from ${pairs.length} URL${pairs.length > 1 ? 's' : ''}`;
-    return measurement(
-      spec,
-      'no-data',
-      null,
-      `${missing} (the window needs a start and an end)`,
-      { scrapes },
-      at,
-    );
-  }
+  if (ok.length === 0) return noScrapePair(spec, pairs, scrapes, at);
   const errors = sumIncrease(ok, readSelector('error'));
   const mismatches = sumIncrease(ok, readSelector('mismatch'));
   const reads = sumIncrease(ok, readSelector('ok'));
