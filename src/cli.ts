@@ -198,6 +198,7 @@ Exit codes: 0 compared (differences or not), 1 a credential could not be read, 2
     .addOption(projectOption())
     .option('-s, --service <id>', 'only this service')
     .option('-e, --env <name>', 'only this environment')
+    .option('--watch [interval]', 'redraw every interval (default 2s) while canaries run; Ctrl-C to stop')
     .option('--json', 'print as JSON (formatVersion 1)')
     .addHelpText('after', '\nExit codes: 0 ok, 2 bad store setting, 3 store in use.')
     .action(runWith(() => import('./commands/status.js')));
@@ -330,6 +331,65 @@ Exit codes: 0 completed (100%), 1 a gate failed and the service was rolled back,
       '\nExit codes: 0 finalized (or already), 2 bad usage, 3 not completed or the guard window has not passed.',
     )
     .action(runWith(() => import('./commands/finalize.js')));
+
+  program
+    .command('validate')
+    .description(
+      'check a migration for CI: project, rules and plans valid and fresh, every entry mapped, no plaintext credential, store values equal',
+    )
+    .addOption(projectOption())
+    .option('-s, --service <id>', 'only this service (repeatable, or comma-separated)', collect)
+    .option('-e, --env <name>', 'the environment (default production)')
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['human', 'json', 'junit', 'sarif'])
+        .default('human'),
+    )
+    .option('--json', 'the same as --format json')
+    .option('-o, --output <file>', 'also write the report (in --format) to this file')
+    .option('--no-store', 'skip the checks that need the store (values, reversibility)')
+    .option(
+      '--detailed-exitcode',
+      'exit 10 when plans are pending (sources changed since the plans were made)',
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cfgmig validate
+  $ cfgmig validate --format junit --output reports/cfgmig.xml
+  $ cfgmig validate --format sarif --output cfgmig.sarif --detailed-exitcode
+
+Exit codes: 0 valid, 1 problems found, 2 bad usage, 10 plans pending (with --detailed-exitcode).`,
+    )
+    .action(runWith(() => import('./commands/validate.js')));
+
+  program
+    .command('cleanup')
+    .description(
+      'after finalize: rewrite compose files without the migrated variables (a diff; --write to write)',
+    )
+    .addOption(projectOption())
+    .option('-s, --service <id>', 'the service (repeatable, or comma-separated)', collect)
+    .option('--all', 'every finalized service')
+    .option('-e, --env <name>', 'the environment (default production)')
+    .option('--write', 'write the rewritten files (default: print the diff only)')
+    .option('--json', 'print as JSON (formatVersion 1)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 diff printed (or written), 1 nothing can be cleaned up yet (not finalized), 2 bad usage or unreadable files.',
+    )
+    .action(runWith(() => import('./commands/cleanup.js')));
+
+  program
+    .command('demo')
+    .description(
+      'the whole story on a copy of the sample platform, in under two minutes: extract, plan, apply, canaries, rollback, status, cleanup',
+    )
+    .option('--json', 'a machine-readable account of every step')
+    .option('--keep', 'keep the temporary project (its path is printed)')
+    .addHelpText('after', '\nExit codes: 0 every step behaved as it should, 1 a step did not.')
+    .action(runWith(() => import('./commands/demo.js')));
 
   const keys = program.command('keys').description('the master key that protects credentials');
   keys
