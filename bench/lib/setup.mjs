@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { wall } from './stats.mjs';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CFGMIG_BIN = resolve(REPO, 'bin/cfgmig.js');
 
 export const PG_ADMIN_URL =

@@ -1,9 +1,13 @@
 /**
- * Where every service stands, per environment: the current configuration version, its flags
- * and its newest migration. What `cfgmig status` shows; the canary and validate commands will
- * add to it.
+ * Where every service stands, per environment: the current configuration version, its flags,
+ * its newest migration and last canary, the writer locks and canary leases held on it, and the
+ * plan files waiting to be applied. What `cfgmig status` shows.
  */
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { hasChanges, type PlanDoc } from '../../core/plan/plan-doc.js';
 import type { Json } from '../../core/store/canonical.js';
+import { readPlanFile } from '../plan-file.js';
 import { latestCanaryRun, listGateResults, type GateResult } from './canary-runs.js';
 import type { Queryable } from './db.js';
 import { listFlags, type Flag } from './flags.js';
@@ -21,6 +25,38 @@ export interface ServiceStatus {
   migration: Pick<MigrationRecord, 'id' | 'status' | 'baseVersion' | 'targetVersion'> | null;
   /** The newest migration's latest canary run: where it is and the evidence of its last step. */
   canary: CanaryStatus | null;
+  /** Writer locks held now (apply, flags set, finalize, rollback in progress). Only when any. */
+  locks?: LockStatus[];
+  /** Canary runs whose lease has an owner: a runner driving it, or (expired) one that died. Only when any. */
+  leases?: LeaseStatus[];
+  /** Plan files not applied yet: planned against the current version, with changes. Only when any. */
+  pendingPlans?: PendingPlan[];
+}
+
+export interface LockStatus {
+  holder: string;
+  since: Date;
+}
+
+export interface LeaseStatus {
+  runId: number;
+  owner: string;
+  expiresAt: Date | null;
+  /** An expired lease: its runner stopped renewing it; `cfgmig canary --resume` takes over. */
+  expired: boolean;
+}
+
+export interface PendingPlan {
+  /** Relative to the project root. */
+  file: string;
+  baseVersion: number;
+  summary: PlanDoc['summary'];
+}
+
+/** Where to look for plan files: the project root and its plans folder (relative). */
+export interface PlanLocation {
+  root: string;
+  dir: string;
 }
 
 export interface CanaryStatus {
@@ -38,6 +74,7 @@ export interface CanaryStatus {
 export async function serviceStatus(
   db: Queryable,
   filter: { service?: string; environment?: string } = {},
+  plans?: PlanLocation,
 ): Promise<ServiceStatus[]> {
   const versions = await db.query<{
     service: string;
@@ -92,6 +129,30 @@ export async function serviceStatus(
     }
   }
   for (const r of rows.values()) if (r.migration) r.canary = await canaryStatus(db, r.migration.id);
+  const wanted = (s: string, e: string) =>
+    (filter.service === undefined || filter.service === s) &&
+    (filter.environment === undefined || filter.environment === e);
+  for (const l of await heldLocks(db, filter))
+    (row(l.service, l.environment).locks ??= []).push({ holder: l.holder, since: l.since });
+  for (const l of await heldLeases(db, filter))
+    (row(l.service, l.environment).leases ??= []).push({
+      runId: Number(l.id),
+      owner: l.lease_owner,
+      expiresAt: l.lease_expires_at,
+      expired: l.expired,
+    });
+  if (plans) {
+    for (const p of await planFiles(plans)) {
+      if (!wanted(p.doc.service, p.doc.environment)) continue;
+      const current = rows.get(id(p.doc.service, p.doc.environment))?.version ?? 0;
+      if (p.doc.base.version !== current || !hasChanges(p.doc)) continue;
+      (row(p.doc.service, p.doc.environment).pendingPlans ??= []).push({
+        file: p.file,
+        baseVersion: p.doc.base.version,
+        summary: p.doc.summary,
+      });
+    }
+  }
   return [...rows.values()].sort((a, b) =>
     a.service === b.service ? a.environment.localeCompare(b.environment) : a.service.localeCompare(b.service),
   );
@@ -109,4 +170,69 @@ async function canaryStatus(db: Queryable, migrationId: string): Promise<CanaryS
     outcome: run.outcome,
     evidence: results.filter((g) => g.step === run.step).map(({ step: _, ...g }) => g),
   };
+}
+
+/**
+ * writer_locks rows whose advisory lock is really held (pg_locks): a row a crashed holder left
+ * behind is not a lock. The two-int4 advisory key shows in pg_locks as classid/objid with
+ * objsubid 2 (locks.ts takes it as hashtext(service), hashtext(environment)).
+ */
+async function heldLocks(
+  db: Queryable,
+  filter: { service?: string; environment?: string },
+): Promise<{ service: string; environment: string; holder: string; since: Date }[]> {
+  return db.query(
+    `SELECT w.service, w.environment, w.holder, w.since
+       FROM writer_locks w
+      WHERE ($1::text IS NULL OR w.service = $1) AND ($2::text IS NULL OR w.environment = $2)
+        AND EXISTS (SELECT 1 FROM pg_locks l
+                     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                       AND l.classid = hashtext(w.service)::oid AND l.objid = hashtext(w.environment)::oid)
+      ORDER BY w.service, w.environment`,
+    [filter.service ?? null, filter.environment ?? null],
+  );
+}
+
+async function heldLeases(
+  db: Queryable,
+  filter: { service?: string; environment?: string },
+): Promise<
+  {
+    id: string | number;
+    service: string;
+    environment: string;
+    lease_owner: string;
+    lease_expires_at: Date | null;
+    expired: boolean;
+  }[]
+> {
+  return db.query(
+    `SELECT r.id, m.service, m.environment, r.lease_owner, r.lease_expires_at,
+            COALESCE(r.lease_expires_at <= now(), true) AS expired
+       FROM canary_runs r JOIN migrations m ON m.id = r.migration_id
+      WHERE r.lease_owner IS NOT NULL
+        AND ($1::text IS NULL OR m.service = $1) AND ($2::text IS NULL OR m.environment = $2)
+      ORDER BY m.service, m.environment, r.id`,
+    [filter.service ?? null, filter.environment ?? null],
+  );
+}
+
+/** Every readable plan file in the plans folder; one that cannot be read is no pending plan. */
+async function planFiles({ root, dir }: PlanLocation): Promise<{ file: string; doc: PlanDoc }[]> {
+  let names: string[];
+  try {
+    names = await readdir(resolve(root, dir));
+  } catch {
+    return [];
+  }
+  const out: { file: string; doc: PlanDoc }[] = [];
+  for (const name of names.filter((n) => n.endsWith('.plan.yaml')).sort()) {
+    const file = join(dir, name).split('\\').join('/');
+    try {
+      out.push({ file, doc: await readPlanFile(resolve(root, file), file) });
+    } catch {
+      // A damaged or edited plan is `apply`'s and `validate`'s to report; status only counts plans.
+    }
+  }
+  return out;
 }
