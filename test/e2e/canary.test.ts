@@ -23,6 +23,7 @@ import {
   DEMO_SERVICE,
   setComposeValue,
   startDemo,
+  startTraffic,
   until,
   type DemoInstance,
 } from '../support/demo-service.js';
@@ -253,23 +254,6 @@ async function writeGates(dir: string, instances: DemoInstance[]): Promise<void>
     ],
   });
   await writeFile(file, doc.toString());
-}
-
-/** Requests to `/` on every instance, all the time, as users would send them. */
-function startTraffic(instances: DemoInstance[]): { stop(): Promise<void> } {
-  let on = true;
-  const loops = instances.map(async (i) => {
-    while (on) {
-      await i.get('/').catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  });
-  return {
-    stop: async () => {
-      on = false;
-      await Promise.all(loops);
-    },
-  };
 }
 
 /** When each instance, having left legacy_only, is back on it (polled every 10 ms). */
