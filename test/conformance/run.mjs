@@ -232,6 +232,62 @@ for (const c of suite('dotenv-parse-motdotla.json')) {
   });
 }
 
+// Plaintext credential scanning (cfgmig validate) on arbitrary text: not pass/fail per case but
+// two figures, against targets: positives found (of the samples a suite's rule must fire on) and
+// negatives flagged (of the samples it must not). Below target counts as one failure.
+{
+  const samples = suite('secret-samples.json');
+  const scanner = path.join(distDir, 'core/validate/plaintext.js');
+  if (samples.length > 0 && existsSync(scanner)) {
+    const { hasPlaintextCredential } = await import(pathToFileURL(scanner).href);
+    const tally = { pos: 0, found: 0, neg: 0, flagged: 0, plainNeg: 0, plainFlagged: 0 };
+    const bySuite = new Map();
+    for (const c of samples) {
+      const hit = hasPlaintextCredential(c.text);
+      const s = bySuite.get(c.suite) ?? { pos: 0, found: 0, neg: 0, flagged: 0 };
+      const count = (key) => {
+        tally[key]++;
+        s[key]++;
+      };
+      if (c.isSecret) {
+        count('pos');
+        if (hit) count('found');
+      } else {
+        count('neg');
+        if (hit) count('flagged');
+        // Negatives with a caveat are not plain negatives: another rule of the same suite matches
+        // them ("also matched by"), or they are negative only under that suite's options or file
+        // type (detect-secrets' keyword_exclude, secretlint rule options).
+        if (!c.caveat) {
+          tally.plainNeg++;
+          if (hit) tally.plainFlagged++;
+        }
+      }
+      bySuite.set(c.suite, s);
+    }
+    const pct = (n, d) => (d === 0 ? '-' : `${((100 * n) / d).toFixed(1)}%`);
+    for (const [name, s] of bySuite)
+      console.log(
+        `secret-samples ${name}: found ${s.found}/${s.pos} (${pct(s.found, s.pos)}), flagged ${s.flagged}/${s.neg} negatives (${pct(s.flagged, s.neg)})`,
+      );
+    const foundRate = tally.found / tally.pos;
+    const flaggedRate = tally.plainFlagged / Math.max(tally.plainNeg, 1);
+    console.log(
+      `secret-samples: true positives found ${pct(tally.found, tally.pos)} (${tally.found}/${tally.pos}, target >= 90%); ` +
+        `false positives ${pct(tally.plainFlagged, tally.plainNeg)} of negatives (${tally.plainFlagged}/${tally.plainNeg}, target <= 10%; ` +
+        `${pct(tally.flagged, tally.neg)} counting the negatives with a caveat)`,
+    );
+    if (foundRate >= 0.9 && flaggedRate <= 0.1) passed++;
+    else {
+      failed++;
+      console.log('FAIL secret-samples: below target');
+    }
+  } else if (samples.length > 0) {
+    console.log(`conformance: ${scanner} is missing; build first`);
+    failed++;
+  }
+}
+
 for (const note of notes) console.log(`deviation (counted as passed) ${note}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
