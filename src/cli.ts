@@ -36,17 +36,19 @@ export function buildProgram(io: Io, result: CliResult): Command {
     'after',
     `
 Examples:
+  $ cfgmig demo                                  the whole story on the sample platform, in seconds
   $ cfgmig init --project .                      write cfgmig.yaml from your compose file
   $ cfgmig extract                               inventory every service's configuration
-  $ cfgmig extract --service trading-engine --json
-  $ cfgmig extract --out                         also write .cfgmig/inventory/<service>.json
   $ cfgmig plan --service trading-engine         write plans/trading-engine.production.plan.yaml
-  $ cfgmig store info --json                     which store, schema version, row counts
-  $ cfgmig history --service api --env production
-  $ cfgmig diff --service api --from 1 --to 2    what changed between two versions
+  $ cfgmig apply plans/*.plan.yaml               write reviewed plans to the store
+  $ cfgmig canary --service trading-engine       step reads onto the store, judging health gates
   $ cfgmig rollback --service trading-engine     flags back to legacy, config to the base version
+  $ cfgmig finalize --service trading-engine     new_only, once 100% has held
+  $ cfgmig cleanup --service trading-engine      the compose diff without the migrated variables
+  $ cfgmig validate --format junit -o report.xml what a CI job runs
+  $ cfgmig status                                where every service stands
+  $ cfgmig history --service api --env production
   $ cfgmig keys rotate                           re-wrap credentials under a new master key
-  $ cfgmig audit verify                          check the audit log's hash chain
 
 Exit codes: 0 ok, 1 failed, 2 bad input, 3 conflict, 4 paused, 10 changes pending, 130 interrupted.`,
   );

@@ -9,7 +9,8 @@ describe('config files flattened to dotted paths', () => {
     const typed = (file: string, text: string) =>
       flattenConfigFile(file, text).entries.map((e) => [e.name, e.value, e.json]);
     const yaml = 'max: 40\nratio: 2.5\non: true\nname: "40"\nlist: [a, 1, false]\nempty: {}\nnone: null\n';
-    const json = '{"max": 40, "ratio": 2.5, "on": true, "name": "40", "list": ["a", 1, false], "empty": {}, "none": null}';
+    const json =
+      '{"max": 40, "ratio": 2.5, "on": true, "name": "40", "list": ["a", 1, false], "empty": {}, "none": null}';
     const expected = [
       ['max', '40', 40],
       ['ratio', '2.5', 2.5],

@@ -3,7 +3,7 @@
  * those, its profile (DESIGN.md "Canary and rollback"): the specification's gradual schedule
  * (10% for 5 minutes, then 25/50/75/100% for 3 minutes each) and, for a critical service, its
  * critical one (1% for 10 minutes, then 5/10/25/50/100% for 5 minutes each). A big-bang
- * service goes to 100% at once. The canary command (a later issue) runs it; the plan shows it
+ * service goes to 100% at once. `cfgmig canary` runs it (core/canary/run-plan.ts); the plan shows it
  * so a reviewer sees how fast the change will reach everyone.
  */
 import { badInput } from '../../errors.js';
