@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 
 /** The package's own folder (dist/adapters/ → two up), where fixtures/ ships. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -121,4 +121,29 @@ export function startTraffic(instances: DemoInstance[]): { stop(): Promise<void>
       await Promise.all(loops);
     },
   };
+}
+
+/** The gates: 5xx share of `/` across the instances, the client's own store-read counters, /health. */
+export async function writeDemoGates(dir: string, instances: DemoInstance[]): Promise<void> {
+  const file = join(dir, 'cfgmig.yaml');
+  const doc = parseDocument(await readFile(file, 'utf8'));
+  const metrics = instances.map((i) => `${i.url}/metrics`);
+  doc.setIn(['services', DEMO_SERVICE, 'canary'], {
+    gates: [
+      {
+        name: 'errors',
+        type: 'metrics',
+        urls: metrics,
+        ratio: {
+          numerator: 'demo_http_requests_total{route="/",status=~"5.."}',
+          denominator: 'demo_http_requests_total{route="/"}',
+          max: 0.02,
+        },
+        noData: 'extend',
+      },
+      { name: 'store-reads', type: 'config-reads', urls: metrics, noData: 'extend' },
+      { name: 'health', type: 'http', urls: instances.map((i) => `${i.url}/health`) },
+    ],
+  });
+  await writeFile(file, doc.toString());
 }

@@ -9,10 +9,9 @@
  *     gate and rolls back by itself → status with the evidence;
  *   back on the platform: a canary, finalize and the compose cleanup diff for one service.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
 import {
   composeEnv,
   copyDemoProject,
@@ -22,6 +21,7 @@ import {
   startDemoInstance,
   startTraffic,
   type DemoInstance,
+  writeDemoGates,
 } from '../adapters/demo-service.js';
 import { writePlanFile } from '../adapters/plan-file.js';
 import type { Db } from '../adapters/store/db.js';
@@ -128,7 +128,7 @@ export async function runDemo(req: DemoRequest): Promise<DemoResult> {
                 ),
               );
             }
-            await writeGates(demo, instances);
+            await writeDemoGates(demo, instances);
             traffic = startTraffic(instances);
             const healthy = await Promise.all(
               instances.map(async (i) => (await i.get('/health')).status === 200),
@@ -285,31 +285,6 @@ function canaryDetail(r: CanaryResult): string[] {
       ? [`legacy published ${r.legacyPublishedAfterMs} ms after the failing measurement`]
       : []),
   ];
-}
-
-/** The gates: 5xx share of `/` across the instances, the client's own store-read counters, /health. */
-async function writeGates(dir: string, instances: DemoInstance[]): Promise<void> {
-  const file = join(dir, 'cfgmig.yaml');
-  const doc = parseDocument(await readFile(file, 'utf8'));
-  const metrics = instances.map((i) => `${i.url}/metrics`);
-  doc.setIn(['services', DEMO_SERVICE, 'canary'], {
-    gates: [
-      {
-        name: 'errors',
-        type: 'metrics',
-        urls: metrics,
-        ratio: {
-          numerator: 'demo_http_requests_total{route="/",status=~"5.."}',
-          denominator: 'demo_http_requests_total{route="/"}',
-          max: 0.02,
-        },
-        noData: 'extend',
-      },
-      { name: 'store-reads', type: 'config-reads', urls: metrics, noData: 'extend' },
-      { name: 'health', type: 'http', urls: instances.map((i) => `${i.url}/health`) },
-    ],
-  });
-  await writeFile(file, doc.toString());
 }
 
 type FlagView = { mode: string; percentBp: number };

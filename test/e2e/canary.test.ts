@@ -12,10 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
 import { BIN, cleanEnv, runCli } from '../support/cli.js';
 import {
   composeEnv,
@@ -25,6 +22,7 @@ import {
   startDemo,
   startTraffic,
   until,
+  writeDemoGates,
   type DemoInstance,
 } from '../support/demo-service.js';
 import { dropPrefix, freshPrefix, REDIS_URL, redisAvailable } from '../support/redis.js';
@@ -73,7 +71,7 @@ describe.skipIf(!redisUp || !pgUp)('cfgmig canary with three demo-service instan
         }),
       );
     }
-    await writeGates(project.dir, instances);
+    await writeDemoGates(project.dir, instances);
     traffic = startTraffic(instances);
   });
 
@@ -228,33 +226,6 @@ describe.skipIf(!redisUp || !pgUp)('cfgmig canary with three demo-service instan
       await until('100% after the resume', async () => (await mode(i)).percentBp === 10_000);
   });
 });
-
-/** The gates: 5xx share of `/` across the instances, the client's store reads, and /health. */
-async function writeGates(dir: string, instances: DemoInstance[]): Promise<void> {
-  const file = join(dir, 'cfgmig.yaml');
-  const doc = parseDocument(await readFile(file, 'utf8'));
-  const metrics = instances.map((i) => `${i.url}/metrics`);
-  doc.setIn(['services', DEMO_SERVICE, 'canary'], {
-    gates: [
-      {
-        name: 'errors',
-        type: 'metrics',
-        urls: metrics,
-        ratio: {
-          numerator: 'demo_http_requests_total{route="/",status=~"5.."}',
-          denominator: 'demo_http_requests_total{route="/"}',
-          max: 0.02,
-        },
-        failureLimit: 2,
-        consecutiveFailures: 2,
-        noData: 'extend',
-      },
-      { name: 'store-reads', type: 'config-reads', urls: metrics, minStoreReads: 1, noData: 'extend' },
-      { name: 'health', type: 'http', urls: instances.map((i) => `${i.url}/health`) },
-    ],
-  });
-  await writeFile(file, doc.toString());
-}
 
 /** When each instance, having left legacy_only, is back on it (polled every 10 ms). */
 function watchBackToLegacy(instances: DemoInstance[]): { done(): Promise<number[]> } {

@@ -17,6 +17,7 @@ export {
   startTraffic,
   type DemoInstance,
   type HttpAnswer,
+  writeDemoGates,
 } from '../../src/adapters/demo-service.js';
 
 export async function copyDemoService(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
