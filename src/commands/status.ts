@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { openStore } from '../adapters/store/open.js';
 import { serviceStatus, type PlanLocation, type ServiceStatus } from '../adapters/store/status.js';
 import { loadProject } from '../config/load.js';
+import { phaseOf, type Phase } from '../core/canary/waves.js';
 import { parseDuration } from '../core/plan/duration.js';
 import { badInput, CfgmigError, ExitCode } from '../errors.js';
 import { statusText } from '../output/status-view.js';
@@ -31,14 +32,17 @@ export const DEFAULT_WATCH_MS = 2000;
 async function snapshot(root: string, opts: StatusOptions, io: Io): Promise<ServiceStatus[]> {
   // Plans live where cfgmig.yaml says; a folder that is no project still has a store to show.
   let plans: PlanLocation = { root, dir: 'plans' };
+  const phases = new Map<string, Phase>();
   try {
-    plans = { root, dir: (await loadProject(root, io.env)).plans };
+    const project = await loadProject(root, io.env);
+    plans = { root, dir: project.plans };
+    for (const s of project.services) phases.set(s.id, phaseOf(s.profile));
   } catch {
     /* no project here: look in plans/ */
   }
   const db = await openStore(root, io.env);
   try {
-    return await serviceStatus(
+    const rows = await serviceStatus(
       db,
       {
         ...(opts.service ? { service: opts.service } : {}),
@@ -46,6 +50,8 @@ async function snapshot(root: string, opts: StatusOptions, io: Io): Promise<Serv
       },
       plans,
     );
+    // The rollout phase `canary --phase` puts each service in (from its profile).
+    return rows.map((r) => (phases.has(r.service) ? { ...r, phase: phases.get(r.service)! } : r));
   } finally {
     await db.close();
   }

@@ -54,10 +54,11 @@ export function statusText(rows: ServiceStatus[]): string {
     r.flag ? `${r.flag.mode} ${percent(r.flag.percentBp)}` : '-',
     r.keyFlags.length === 0 ? '' : `+${r.keyFlags.length} key flag${r.keyFlags.length === 1 ? '' : 's'}`,
     r.migration ? `${r.migration.status} ${r.migration.id}` : '-',
+    r.phase ?? '',
   ]);
   const details = rows.flatMap(detailLines);
   return (
-    table(['SERVICE', 'ENV', 'VERSION', 'FLAG', 'KEYS', 'MIGRATION'], cells) +
+    table(['SERVICE', 'ENV', 'VERSION', 'FLAG', 'KEYS', 'MIGRATION', 'PHASE'], cells) +
     (details.length > 0 ? `${details.join('\n')}\n` : '')
   );
 }

@@ -100,6 +100,7 @@ for (const backend of await storeBackends()) {
             flag: { mode: 'new_with_fallback', percentBp: 500, migrationId },
             keyFlags: [{ key: 'service.port', mode: 'new_with_fallback', percentBp: 25 }],
             migration: { id: migrationId, status: 'applied', baseVersion: 0, targetVersion: 1 },
+            phase: 'pilot', // no profile: low risk, low complexity
             canary: null,
           },
         ]);

@@ -23,6 +23,8 @@ export interface ServiceStatus {
   flag: Pick<Flag, 'mode' | 'percentBp' | 'migrationId'> | null;
   keyFlags: Pick<Flag, 'key' | 'mode' | 'percentBp'>[];
   migration: Pick<MigrationRecord, 'id' | 'status' | 'baseVersion' | 'targetVersion'> | null;
+  /** The rollout phase of the service's profile (`canary --phase`), when the project describes it. */
+  phase?: string;
   /** The newest migration's latest canary run: where it is and the evidence of its last step. */
   canary: CanaryStatus | null;
   /** Writer locks held now (apply, flags set, finalize, rollback in progress). Only when any. */
