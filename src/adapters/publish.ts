@@ -48,6 +48,21 @@ export async function writeSnapshot(
   return { path: rel, written: true };
 }
 
+/** The snapshot a reader finds, or null when there is none (or it cannot be read). */
+export async function readSnapshot(
+  root: string,
+  service: string,
+  environment: string,
+): Promise<Publication | null> {
+  const read = await readTextFile(resolve(root, publishedFile(service, environment)));
+  if (!read.ok) return null;
+  try {
+    return JSON.parse(read.text) as Publication;
+  } catch {
+    return null;
+  }
+}
+
 export interface Published {
   service: string;
   environment: string;

@@ -140,8 +140,8 @@ async function applyOne(
   const { service, environment } = plan.doc;
   const fingerprint = fingerprinter(set.keys.primary);
   const migrationId = `${service}.${environment}.${new Date().toISOString().replace(/[-:.]/g, '')}.${randomBytes(3).toString('hex')}`;
-  const { v: version, flag } = await withWriterLock(db, service, environment, who, () =>
-    db.transaction(async (tx) => {
+  const { v: version, flag } = await withWriterLock(db, service, environment, who, (conn) =>
+    conn.transaction(async (tx) => {
       // Re-checked under the lock: a writer that got in between plan and lock is caught here.
       const current = await readVersion(tx, service, environment);
       if ((current?.version ?? 0) !== plan.doc.base.version) {

@@ -309,8 +309,8 @@ async function moveFlag(
   owner: string,
 ) {
   const service = req.service.id;
-  await withWriterLock(db, service, req.environment, owner, () =>
-    db.transaction((tx) =>
+  await withWriterLock(db, service, req.environment, owner, (conn) =>
+    conn.transaction((tx) =>
       setFlag(
         tx,
         {

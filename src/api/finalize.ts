@@ -69,8 +69,8 @@ export async function finalize(db: Db, req: FinalizeRequest): Promise<FinalizeRe
     );
   }
   const who = actor(req.env);
-  await withWriterLock(db, service, environment, who, () =>
-    db.transaction((tx) =>
+  await withWriterLock(db, service, environment, who, (conn) =>
+    conn.transaction((tx) =>
       setFlag(
         tx,
         { service, environment, mode: 'new_only', percentBp: FULL_BP, reason: `finalize ${migration.id}` },

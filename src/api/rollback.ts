@@ -20,13 +20,22 @@
  * retried: failed → rolling_back); a failed non-critical step is reported and the rest go on.
  * Running it again on a rolled-back migration publishes again, verifies and says so.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
-import { Redis } from 'ioredis';
 import { actor } from '../adapters/identity.js';
-import { openPublisher, publishedFile, type Published, type Publisher } from '../adapters/publish.js';
-import { redisTarget, redisLocation, type RedisTarget } from '../adapters/redis/publisher.js';
+import {
+  openPublisher,
+  publishedFile,
+  readSnapshot,
+  type Published,
+  type Publisher,
+} from '../adapters/publish.js';
+import {
+  readRedisPublication,
+  redisLocation,
+  redisTarget,
+  type RedisTarget,
+} from '../adapters/redis/publisher.js';
 import { appendAudit } from '../adapters/store/audit.js';
 import {
   acquireLease,
@@ -48,7 +57,6 @@ import {
 import { readPublication } from '../adapters/store/publication.js';
 import type { RollbackStep } from '../core/plan/plan-doc.js';
 import type { Publication } from '../core/publish/publication.js';
-import { decodePublication, publicationKey } from '../core/publish/redis-layout.js';
 import { checksumOf, type Json } from '../core/store/canonical.js';
 import type { CanaryState, MigrationStatus } from '../core/store/lifecycle.js';
 import { badInput, CfgmigError } from '../errors.js';
@@ -208,33 +216,6 @@ function toVersionOf(steps: RollbackStep[], m: MigrationRecord): number {
 // Concurrency on one store
 // ------------------------------------------------------------------------------------------
 
-/**
- * withWriterLock holds a connection for its session and the transaction inside it takes a
- * second one: many rollbacks at once on one pool (the canary's fleet, bench/rollback) must
- * not all hold sessions while waiting for a transaction's connection. At most this many
- * writer-lock sections run at once per Db (the pool has 10 connections; PGlite has one).
- */
-const slots = new WeakMap<Db, { free: number; urgent: (() => void)[]; waiting: (() => void)[] }>();
-
-/** Runs fn in a slot; `urgent` (switch-to-legacy) goes before every waiting revert. */
-async function inSlot<T>(db: Db, urgent: boolean, fn: () => Promise<T>): Promise<T> {
-  let s = slots.get(db);
-  if (!s) {
-    s = { free: db.kind === 'postgres' ? 4 : 1, urgent: [], waiting: [] };
-    slots.set(db, s);
-  }
-  const slot = s;
-  if (slot.free > 0) slot.free--;
-  else await new Promise<void>((done) => (urgent ? slot.urgent : slot.waiting).push(done));
-  try {
-    return await fn();
-  } finally {
-    const next = slot.urgent.shift() ?? slot.waiting.shift();
-    if (next) next();
-    else slot.free++;
-  }
-}
-
 // ------------------------------------------------------------------------------------------
 // The canary run
 // ------------------------------------------------------------------------------------------
@@ -300,24 +281,6 @@ function judgePublished(name: string, p: Publication | null, expected: Publicati
   };
 }
 
-async function readRedisPublication(t: RedisTarget, service: string, environment: string) {
-  const client = new Redis(t.url, {
-    lazyConnect: true,
-    connectTimeout: 2000,
-    commandTimeout: 3000,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return decodePublication(await client.hgetall(publicationKey(t.prefix, service, environment)));
-  } finally {
-    client.disconnect();
-  }
-}
-
 async function verify(
   db: Db,
   root: string,
@@ -357,13 +320,7 @@ async function verify(
   await guard('snapshot', async () => {
     expected = await readPublication(db, m.service, m.environment);
     const rel = publishedFile(m.service, m.environment);
-    let p: Publication | null = null;
-    try {
-      p = JSON.parse(await readFile(resolve(root, rel), 'utf8')) as Publication;
-    } catch {
-      p = null;
-    }
-    const c = judgePublished('snapshot', p, expected);
+    const c = judgePublished('snapshot', await readSnapshot(root, m.service, m.environment), expected);
     return { ...c, detail: `${rel}: ${c.detail}` };
   });
   if (target) {
@@ -415,34 +372,32 @@ interface Ctx {
 async function switchToLegacy(ctx: Ctx): Promise<string> {
   const { db, m, who } = ctx;
   const reason = `rollback of ${m.id}: ${ctx.req.reason}`;
-  const moved = await inSlot(db, true, () =>
-    withWriterLock(db, m.service, m.environment, who, () =>
-      db.transaction(async (tx) => {
-        const flags = await listFlags(tx, { service: m.service, environment: m.environment });
-        const off = flags.filter((f) => f.mode !== 'legacy_only');
-        const keys = off.map((f) => f.key);
-        if (!flags.some((f) => f.key === '*')) keys.unshift('*');
-        for (const key of keys) {
-          await setFlag(
-            tx,
-            {
-              service: m.service,
-              environment: m.environment,
-              key,
-              mode: 'legacy_only',
-              percentBp: 0,
-              reason,
-            },
-            who,
-          );
-        }
-        if (ctx.status !== 'rolling_back') {
-          await moveMigration(tx, m.id, ctx.status, 'rolling_back', who);
-        }
-        if (ctx.run) await updateCanaryRun(tx, ctx.run.id, ctx.run.owner, { state: 'rolling_back' });
-        return keys.length;
-      }),
-    ),
+  const moved = await withWriterLock(db, m.service, m.environment, who, (conn) =>
+    conn.transaction(async (tx) => {
+      const flags = await listFlags(tx, { service: m.service, environment: m.environment });
+      const off = flags.filter((f) => f.mode !== 'legacy_only');
+      const keys = off.map((f) => f.key);
+      if (!flags.some((f) => f.key === '*')) keys.unshift('*');
+      for (const key of keys) {
+        await setFlag(
+          tx,
+          {
+            service: m.service,
+            environment: m.environment,
+            key,
+            mode: 'legacy_only',
+            percentBp: 0,
+            reason,
+          },
+          who,
+        );
+      }
+      if (ctx.status !== 'rolling_back') {
+        await moveMigration(tx, m.id, ctx.status, 'rolling_back', who);
+      }
+      if (ctx.run) await updateCanaryRun(tx, ctx.run.id, ctx.run.owner, { state: 'rolling_back' });
+      return keys.length;
+    }),
   );
   ctx.switched = true;
   ctx.status = 'rolling_back';
@@ -455,32 +410,30 @@ async function switchToLegacy(ctx: Ctx): Promise<string> {
 
 async function revertConfig(ctx: Ctx): Promise<{ detail: string; skipped?: boolean }> {
   const { db, m, who } = ctx;
-  return inSlot(db, false, () =>
-    withWriterLock(db, m.service, m.environment, who, () =>
-      db.transaction(async (tx) => {
-        const current = await readVersion(tx, m.service, m.environment);
-        const was = ctx.toVersion === 0 ? 'no configuration ({})' : `the data of v${ctx.toVersion}`;
-        // Read here, not up front: a base version that cannot be read fails this step, after
-        // the switch to legacy has already been made.
-        const base = await baseData(tx, m, ctx.toVersion);
-        if (checksumOf(current?.data ?? {}) === checksumOf(base)) {
-          return {
-            detail: `${current ? `v${current.version}` : 'the store'} already holds ${was}`,
-            skipped: true,
-          };
-        }
-        const v = await writeVersionIn(tx, {
-          service: m.service,
-          environment: m.environment,
-          expectedVersion: current?.version ?? 0,
-          data: base,
-          author: who,
-          reason: `rollback of ${m.id}: ${ctx.req.reason}`,
-          migrationId: m.id,
-        });
-        return { detail: `v${v} written with ${was} (v${current?.version ?? 0} stays in the history)` };
-      }),
-    ),
+  return withWriterLock(db, m.service, m.environment, who, (conn) =>
+    conn.transaction(async (tx) => {
+      const current = await readVersion(tx, m.service, m.environment);
+      const was = ctx.toVersion === 0 ? 'no configuration ({})' : `the data of v${ctx.toVersion}`;
+      // Read here, not up front: a base version that cannot be read fails this step, after
+      // the switch to legacy has already been made.
+      const base = await baseData(tx, m, ctx.toVersion);
+      if (checksumOf(current?.data ?? {}) === checksumOf(base)) {
+        return {
+          detail: `${current ? `v${current.version}` : 'the store'} already holds ${was}`,
+          skipped: true,
+        };
+      }
+      const v = await writeVersionIn(tx, {
+        service: m.service,
+        environment: m.environment,
+        expectedVersion: current?.version ?? 0,
+        data: base,
+        author: who,
+        reason: `rollback of ${m.id}: ${ctx.req.reason}`,
+        migrationId: m.id,
+      });
+      return { detail: `v${v} written with ${was} (v${current?.version ?? 0} stays in the history)` };
+    }),
   );
 }
 

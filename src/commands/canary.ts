@@ -46,8 +46,9 @@ function count(text: string | undefined, flag: string, fallback: number): number
 }
 
 /**
- * Canaries at once. At most MAX_CONCURRENCY: each holds a writer lock on one store connection
- * while its flag moves in a transaction on another, and the store's pool has ten.
+ * Canaries at once. Each keeps its gates' probes, its lease renewals and its flag moves going
+ * against the same store and the same services; a wave wider than this is rarely what a
+ * rollout wants and is not what the tests exercise.
  */
 const MAX_CONCURRENCY = 4;
 function concurrency(text: string | undefined): number {

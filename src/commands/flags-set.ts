@@ -66,8 +66,8 @@ export async function run(opts: FlagsSetOptions, io: Io): Promise<number> {
       percentBp,
       reason: opts.reason,
     };
-    await withWriterLock(db, opts.service, opts.env, who, () =>
-      db.transaction((tx) => setFlag(tx, flag, who)),
+    await withWriterLock(db, opts.service, opts.env, who, (conn) =>
+      conn.transaction((tx) => setFlag(tx, flag, who)),
     );
     const { path, redis } = await publishOne(db, root, io.env, opts.service, opts.env);
     const warning = redisWarning(opts.service, opts.env, redis);

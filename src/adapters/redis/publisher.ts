@@ -14,6 +14,7 @@ import type { Publication } from '../../core/publish/publication.js';
 import {
   changeMessage,
   changesChannel,
+  decodePublication,
   DEFAULT_REDIS_PREFIX,
   encodePublication,
   indexKey,
@@ -170,4 +171,29 @@ export async function openRedisPublisher(t: RedisTarget): Promise<RedisPublisher
       }
     },
   };
+}
+
+/** What Redis holds for a service and environment (null: nothing, or not a publication). */
+export async function readRedisPublication(
+  t: RedisTarget,
+  service: string,
+  environment: string,
+): Promise<Publication | null> {
+  const client = new Redis(t.url, {
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return decodePublication(await client.hgetall(publicationKey(t.prefix, service, environment)));
+  } catch (err) {
+    throw describe(t.url, err, 'could not be read');
+  } finally {
+    client.disconnect();
+  }
 }

@@ -10,6 +10,11 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+/** A connection held by `Db.session`; its transactions run on that same connection. */
+export interface Session extends Queryable {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
 export interface Db extends Queryable {
   readonly kind: 'embedded' | 'postgres';
   /** Where the data lives, safe to print: a path, or the URL with its password masked. */
@@ -20,6 +25,6 @@ export interface Db extends Queryable {
    * Runs fn on one connection held for its whole duration, outside a transaction: for
    * session-scoped state such as advisory locks, which belong to a connection, not a pool.
    */
-  session<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
+  session<T>(fn: (conn: Session) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

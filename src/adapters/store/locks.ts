@@ -16,7 +16,7 @@
  * every other process out, and this process serialises its own writers.
  */
 import { CfgmigError } from '../../errors.js';
-import type { Db, Queryable } from './db.js';
+import type { Db, Queryable, Session } from './db.js';
 
 const KEY = 'hashtext($1), hashtext($2)';
 
@@ -37,7 +37,12 @@ export async function withWriterLock<T>(
   service: string,
   environment: string,
   holder: string,
-  fn: () => Promise<T>,
+  /**
+   * Runs with the lock held; `conn.transaction` runs on the lock's own connection, so a writer
+   * takes one connection from the pool, not two, and many writers at once cannot starve the
+   * pool of the connections their transactions wait for.
+   */
+  fn: (conn: Session) => Promise<T>,
 ): Promise<T> {
   return db.session(async (conn) => {
     const [got] = await conn.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${KEY}) AS ok`, [
@@ -62,7 +67,7 @@ export async function withWriterLock<T>(
          ON CONFLICT (service, environment) DO UPDATE SET holder = EXCLUDED.holder, since = EXCLUDED.since`,
         [service, environment, holder],
       );
-      result = await fn();
+      result = await fn(conn);
     } catch (err) {
       // fn's error is the one worth reporting. A release that fails as well is harmless:
       // session() drops a connection whose work threw, and the server frees the lock with it.

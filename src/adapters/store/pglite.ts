@@ -67,7 +67,7 @@ export async function openEmbedded(root: string): Promise<Db> {
     ...base,
     transaction: (fn) => pg.transaction((tx) => fn(queryable(tx))),
     // PGlite has exactly one connection, so the session is the database itself.
-    session: (fn) => fn(base),
+    session: (fn) => fn({ ...base, transaction: (tfn) => pg.transaction((tx) => tfn(queryable(tx))) }),
     async close() {
       try {
         await pg.close();

@@ -96,6 +96,20 @@ function lazilyBegun(client: pg.PoolClient): Queryable & { begun(): Promise<void
   };
 }
 
+/** One transaction on a connection the caller holds: committed when fn resolves, else rolled back. */
+async function transactionOn<T>(client: pg.PoolClient, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  try {
+    const tx = lazilyBegun(client);
+    const result = await fn(tx);
+    await tx.begun();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
 export async function openPostgres(url: string): Promise<Db> {
   try {
     new URL(url);
@@ -139,14 +153,7 @@ export async function openPostgres(url: string): Promise<Db> {
     async transaction(fn) {
       const client = await pool.connect();
       try {
-        const tx = lazilyBegun(client);
-        const result = await fn(tx);
-        await tx.begun();
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
+        return await transactionOn(client, fn);
       } finally {
         client.release();
       }
@@ -155,7 +162,7 @@ export async function openPostgres(url: string): Promise<Db> {
       const client = await pool.connect();
       let failed = false;
       try {
-        return await fn(queryable(client));
+        return await fn({ ...queryable(client), transaction: (tfn) => transactionOn(client, tfn) });
       } catch (err) {
         failed = true;
         throw err;
