@@ -17,7 +17,7 @@ import { makePublication, type Publication } from '../../src/core/publish/public
 import { decodePublication, encodePublication, publicationKey } from '../../src/core/publish/redis-layout.js';
 import { MigrationCompatibleConfig, MissingKeyError } from '../../src/client/index.js';
 import { Redis } from 'ioredis';
-import { cleanEnv, runCli } from '../support/cli.js';
+import { cleanEnv, runCli, flagsSet } from '../support/cli.js';
 import { startProbe, type Probe } from '../support/probe.js';
 import { makeProject } from '../support/project.js';
 import { dropPrefix, freshPrefix, REDIS_URL, redisAvailable } from '../support/redis.js';
@@ -69,17 +69,7 @@ describe.skipIf(!redisUp || !pgUp)('cfgmig/client with Redis and PostgreSQL', ()
   const cli = (...args: string[]) => runCli([...args, '--project', project.dir], { env });
   const setFlag = async (mode: string, percent?: string) => {
     const r = await cli(
-      'flags',
-      'set',
-      '-s',
-      'api',
-      '-e',
-      'production',
-      '--mode',
-      mode,
-      ...(percent ? ['--percent', percent] : []),
-      '--reason',
-      'test',
+      ...flagsSet('api', 'production', mode, 'test', ...(percent ? ['--percent', percent] : [])),
     );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

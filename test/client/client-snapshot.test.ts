@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MigrationCompatibleConfig } from '../../src/client/index.js';
-import { cleanEnv, runCli } from '../support/cli.js';
+import { cleanEnv, runCli, flagsSet } from '../support/cli.js';
 import { startProbe, type Probe } from '../support/probe.js';
 import { makeProject } from '../support/project.js';
 
@@ -71,18 +71,7 @@ describe('cfgmig/client on the embedded store (snapshot files)', () => {
       expect(p.events[0]).toMatchObject({ health: { status: 'ok', source: 'snapshot' } });
       expect(await p.get('limits.maxOrders')).toBe(10);
     }
-    const set = await cli(
-      'flags',
-      'set',
-      '-s',
-      'orders',
-      '-e',
-      'production',
-      '--mode',
-      'new_only',
-      '--reason',
-      'all reads on the store',
-    );
+    const set = await cli(...flagsSet('orders', 'production', 'new_only', 'all reads on the store'));
     expect(set.code).toBe(0);
     for (const p of started) {
       await p.next(
@@ -106,18 +95,7 @@ describe('cfgmig/client on the embedded store (snapshot files)', () => {
       expect(await client.get('nope', 'fallback')).toBe('fallback');
       // A section honours each key's own flag: limits.maxOrders back on legacy alone.
       const moved = await cli(
-        'flags',
-        'set',
-        '-s',
-        'orders',
-        '-e',
-        'production',
-        '--key',
-        'limits.maxOrders',
-        '--mode',
-        'legacy_only',
-        '--reason',
-        'one key back',
+        ...flagsSet('orders', 'production', 'legacy_only', 'one key back', '--key', 'limits.maxOrders'),
       );
       expect(moved.code).toBe(0);
       await client.refresh();
@@ -168,23 +146,7 @@ describe('after a master key rotation', () => {
       const run = (extra: Record<string, string>, ...args: string[]) =>
         runCli([...args, '--project', p.dir], { env: cleanEnv({ CFGMIG_MASTER_KEY: key, ...extra }) });
       expect((await run({}, 'apply', '--all', '--yes')).code).toBe(0);
-      expect(
-        (
-          await run(
-            {},
-            'flags',
-            'set',
-            '-s',
-            'orders',
-            '-e',
-            'production',
-            '--mode',
-            'new_only',
-            '--reason',
-            'r',
-          )
-        ).code,
-      ).toBe(0);
+      expect((await run({}, ...flagsSet('orders', 'production', 'new_only', 'r'))).code).toBe(0);
       const rotated = await run({ CFGMIG_NEW_MASTER_KEY: next }, 'keys', 'rotate');
       expect(rotated.code).toBe(0);
       expect(rotated.stdout).toContain('published 1 service environments again');

@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, runCli } from '../support/cli.js';
+import { cleanEnv, runCli, flagsSet } from '../support/cli.js';
 import {
   composeEnv,
   copyDemoService,
@@ -48,17 +48,7 @@ describe('fixtures/services/demo-service', () => {
   };
   const setFlag = async (mode: string, percent?: string): Promise<void> => {
     const set = await cli(
-      'flags',
-      'set',
-      '-s',
-      SERVICE,
-      '-e',
-      'production',
-      '--mode',
-      mode,
-      ...(percent ? ['--percent', percent] : []),
-      '--reason',
-      'e2e',
+      ...flagsSet(SERVICE, 'production', mode, 'e2e', ...(percent ? ['--percent', percent] : [])),
     );
     expect(set.stderr).toBe('');
     expect(set.code).toBe(0);

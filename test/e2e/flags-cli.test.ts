@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/adapters/store/open.js';
-import { cleanEnv, runCli } from '../support/cli.js';
+import { cleanEnv, runCli, flagsSet } from '../support/cli.js';
 import { makeProject } from '../support/project.js';
 import { storeBackends, useStores } from '../support/stores.js';
 
@@ -67,20 +67,16 @@ for (const backend of await storeBackends()) {
         expect(
           (
             await cli(
-              'flags',
-              'set',
-              '-s',
-              'api',
-              '-e',
-              'production',
-              '--mode',
-              'new_with_fallback',
-              '--percent',
-              '0.25',
-              '--key',
-              'service.port',
-              '--reason',
-              'one key',
+              ...flagsSet(
+                'api',
+                'production',
+                'new_with_fallback',
+                'one key',
+                '--percent',
+                '0.25',
+                '--key',
+                'service.port',
+              ),
             )
           ).code,
         ).toBe(0);
@@ -164,8 +160,7 @@ for (const backend of await storeBackends()) {
           return r.stdout;
         };
         expect(await applyPort(8080)).toContain('flags legacy_only');
-        const move = (m: string, ...more: string[]) =>
-          cli('flags', 'set', '-s', 'api', '-e', 'production', '--mode', m, ...more, '--reason', 'r');
+        const move = (m: string, ...more: string[]) => cli(...flagsSet('api', 'production', m, 'r', ...more));
         expect((await move('new_with_fallback', '--percent', '50')).code).toBe(0);
         // Mid-migration: the new plan's canary starts again from the legacy sources.
         expect(await applyPort(8081)).toContain('flags legacy_only');

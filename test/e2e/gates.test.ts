@@ -25,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProbe, type GateProbe } from '../../src/adapters/canary/probes.js';
 import type { GateContext, Measurement } from '../../src/core/canary/gate-model.js';
 import { parseGates } from '../../src/core/canary/gate-parse.js';
-import { cleanEnv, runCli } from '../support/cli.js';
+import { cleanEnv, runCli, flagsSet } from '../support/cli.js';
 import {
   composeEnv,
   copyDemoService,
@@ -266,18 +266,7 @@ describe('gate probes against demo-service and Prometheus', () => {
         inputs: { storeReads: 0, storeErrors: 0 },
       });
 
-      const set = await cli(
-        'flags',
-        'set',
-        '-s',
-        SERVICE,
-        '-e',
-        'production',
-        '--mode',
-        'new_only',
-        '--reason',
-        'gates e2e',
-      );
+      const set = await cli(...flagsSet(SERVICE, 'production', 'new_only', 'gates e2e'));
       expect(set.stderr).toBe('');
       expect(set.code).toBe(0);
       for (let i = 0; i < servers.length; i++)

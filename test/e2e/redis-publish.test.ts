@@ -24,7 +24,7 @@ import {
   type ChangeMessage,
 } from '../../src/core/publish/redis-layout.js';
 import { replaceValues } from '../support/plant.js';
-import { cleanEnv, copyFixture, REPO, runCli, type CliRun } from '../support/cli.js';
+import { cleanEnv, copyFixture, REPO, runCli, type CliRun, flagsSet } from '../support/cli.js';
 import { makeProject } from '../support/project.js';
 import { dropPrefix, dumpPrefix, freshPrefix, REDIS_URL, redisAvailable } from '../support/redis.js';
 import { storeBackends, useStores, type FreshStore } from '../support/stores.js';
@@ -118,18 +118,7 @@ for (const backend of await storeBackends()) {
         });
         await sub.subscribe(changesChannel(prefix));
         const set = await cli([
-          'flags',
-          'set',
-          '-s',
-          'trading-engine',
-          '-e',
-          'production',
-          '--mode',
-          'new_with_fallback',
-          '--percent',
-          '5',
-          '--reason',
-          'canary 5%',
+          ...flagsSet('trading-engine', 'production', 'new_with_fallback', 'canary 5%', '--percent', '5'),
           '--json',
         ]);
         expect(set.stderr).toBe('');

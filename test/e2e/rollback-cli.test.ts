@@ -31,7 +31,7 @@ import { getMigration, listMigrations } from '../../src/adapters/store/migration
 import { openStore } from '../../src/adapters/store/open.js';
 import type { Publication } from '../../src/core/publish/publication.js';
 import { decodePublication, publicationKey } from '../../src/core/publish/redis-layout.js';
-import { cleanEnv, runCli, type CliRun } from '../support/cli.js';
+import { cleanEnv, runCli, type CliRun, flagsSet } from '../support/cli.js';
 import { makeProject } from '../support/project.js';
 import { dropPrefix, freshPrefix, REDIS_URL, redisAvailable } from '../support/redis.js';
 import { storeBackends, useStores, type FreshStore } from '../support/stores.js';
@@ -126,19 +126,7 @@ for (const backend of await storeBackends()) {
       await apply(20, MARKERS[0]!);
       await apply(30, MARKERS[1]!);
       const setFlag = async (mode: string, ...more: string[]) => {
-        const r = await cli(
-          'flags',
-          'set',
-          '-s',
-          'api',
-          '-e',
-          'production',
-          '--mode',
-          mode,
-          ...more,
-          '--reason',
-          'canary',
-        );
+        const r = await cli(...flagsSet('api', 'production', mode, 'canary', ...more));
         expect(r.stderr).toBe('');
         expect(r.code).toBe(0);
       };

@@ -47,3 +47,14 @@ export async function copyFixture(name: string): Promise<{ dir: string; cleanup:
   await cp(join(REPO, 'fixtures', name), dir, { recursive: true });
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/** The arguments of `cfgmig flags set`: service, environment, mode, a reason, and more options (`--percent 5`). */
+export function flagsSet(
+  service: string,
+  environment: string,
+  mode: string,
+  reason: string,
+  ...more: string[]
+): string[] {
+  return ['flags', 'set', '-s', service, '-e', environment, '--mode', mode, ...more, '--reason', reason];
+}
