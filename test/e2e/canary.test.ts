@@ -42,7 +42,13 @@ describe.skipIf(!redisUp || !pgUp)('cfgmig canary with three demo-service instan
   let legacy: Record<string, string>;
   const instances: DemoInstance[] = [];
   let traffic: { stop(): Promise<void> } | null = null;
-  const cli = (...args: string[]) => runCli([...args, '--project', project.dir], { env });
+  /** Everything the CLI printed, to look for the service's token in. */
+  const printed: string[] = [];
+  const cli = async (...args: string[]) => {
+    const r = await runCli([...args, '--project', project.dir], { env });
+    printed.push(r.stdout, r.stderr);
+    return r;
+  };
   const mode = async (i: DemoInstance) =>
     ((await i.get('/config')).json().flags as { default: { mode: string; percentBp: number } }).default;
 
@@ -214,6 +220,7 @@ describe.skipIf(!redisUp || !pgUp)('cfgmig canary with three demo-service instan
     const killed = new Promise((r) => first.once('exit', r));
     first.kill('SIGKILL');
     await killed;
+    printed.push(log);
     // The dead runner's lease expires (2 s); until then a resume is refused like any second runner.
     const resumed = (await until('a resume after the lease expired', async () => {
       const r = await cli('canary', '--service', DEMO_SERVICE, '--resume', ...FAST, '--json');
@@ -224,6 +231,13 @@ describe.skipIf(!redisUp || !pgUp)('cfgmig canary with three demo-service instan
     expect(resumed.stderr).toMatch(/resumed at step 1/);
     for (const i of instances)
       await until('100% after the resume', async () => (await mode(i)).percentBp === 10_000);
+  });
+
+  it("prints demo-service's credential nowhere: runs, measurements, rollbacks, status", async () => {
+    const token = legacy.API_TOKEN!;
+    expect(token.length).toBeGreaterThan(20);
+    printed.push((await cli('status', '--json')).stdout, (await cli('status')).stdout);
+    for (const text of printed) expect(text).not.toContain(token);
   });
 });
 
